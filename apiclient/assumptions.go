@@ -1,0 +1,97 @@
+package apiclient
+
+// This file holds every decision this client makes where the Alfe docs are
+// silent (the "[ours]" rows of shared/API.md). Each one is named here, and
+// only here, so that changing it when the live API says otherwise is one edit.
+
+// assumedInstallBodyIDField is the JSON field that names the integration in
+// the body of POST /agent/integrations. The docs show the operation and its
+// options but not the field name.
+const assumedInstallBodyIDField = "integrationId"
+
+// assumedUpdateBodyConfigField is the JSON field of the body of
+// PATCH /agent/integrations/{id}. The docs show only the client call
+// updateIntegrationConfig(id, {...}); PATCH targets the install record, whose
+// field is "config".
+const assumedUpdateBodyConfigField = "config"
+
+// assumedListWrapperField is the object field that may wrap the array of
+// installs of GET /agent/integrations. The docs show a bare array; we accept
+// {"integrations": [...]} too.
+const assumedListWrapperField = "integrations"
+
+// assumedRegistryWrapperField is the object field that wraps the registry of
+// GET /integrations/registry (documented); a bare array is accepted as well.
+const assumedRegistryWrapperField = "integrations"
+
+// assumedConfigRecordField is the field of GET .../{id}/config that holds the
+// config when the answer is a record rather than the bare config map. The
+// answer is taken as a record when it has this field and its value is a JSON
+// object; otherwise the whole answer is the config.
+const assumedConfigRecordField = "config"
+
+// assumedRegistryKey returns a registry entry's id: the registry's entry
+// fields are undocumented, so "id" is read first, then "integrationId".
+func assumedRegistryKey(e RegistryEntry) string {
+	if e.ID != "" {
+		return e.ID
+	}
+	return e.IntegrationID
+}
+
+// assumedRequestIDHeaders are the response headers that may carry the
+// upstream's request id, in order.
+var assumedRequestIDHeaders = [...]string{"X-Request-Id", "X-Amzn-Requestid", "Request-Id", "X-Correlation-Id"}
+
+// assumedOAuthScopesSeparator joins scopes into the single "scopes" query
+// parameter of the OAuth URL request (documented as comma-joined); an empty
+// list leaves the parameter out.
+const assumedOAuthScopesSeparator = ","
+
+// Removal answers are undocumented: RemoveIntegration takes a 200 with any
+// data, and a 204, as success.
+
+// assumedErrorFields finds the code and message of an error body; the error
+// format is undocumented. The message is looked for in error.message, then
+// message, then data.error and data.message, then error as a string. A string
+// "error" next to a "message" is the code, as in
+// {"error":"not_found","message":"..."}; otherwise the code comes from
+// error.code, then code.
+func assumedErrorFields(body map[string]any) (code, message string) {
+	errObj, _ := body["error"].(map[string]any)
+	errStr, _ := body["error"].(string)
+	dataObj, _ := body["data"].(map[string]any)
+
+	message = firstString(
+		lookup(errObj, "message"),
+		body["message"],
+		lookup(dataObj, "error"),
+		lookup(dataObj, "message"),
+	)
+	switch {
+	case message == "" && errStr != "":
+		message = errStr
+	case errStr != "":
+		code = errStr
+	}
+	if code == "" {
+		code = firstString(lookup(errObj, "code"), body["code"], lookup(dataObj, "code"))
+	}
+	return code, message
+}
+
+func lookup(m map[string]any, key string) any {
+	if m == nil {
+		return nil
+	}
+	return m[key]
+}
+
+func firstString(values ...any) string {
+	for _, v := range values {
+		if s, ok := v.(string); ok && s != "" {
+			return s
+		}
+	}
+	return ""
+}

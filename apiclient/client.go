@@ -1,0 +1,311 @@
+// Package apiclient is a typed client of the Alfe agent API's integrations
+// endpoints. It knows HTTP and the API, and nothing of MCP.
+//
+// Every method sends exactly one documented request through one request path
+// (Client.do): bearer auth, JSON bodies, a per-request timeout, a cap on the
+// size of answers, the {"data": ...} envelope unwrapped, and non-2xx answers
+// turned into *APIError. The API key never appears in anything the client
+// returns, even when the upstream echoes it back.
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultBaseURL          = "https://api.alfe.ai"
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxResponseBytes = 4 << 20
+	// DefaultMaxIdleConnsPerHost keeps a warm connection for every call in
+	// flight; Go's default of 2 opens a new connection for most concurrent
+	// calls.
+	DefaultMaxIdleConnsPerHost = 64
+)
+
+// redacted replaces the API key wherever an answer echoes it.
+const redacted = "[REDACTED]"
+
+// Options configure a Client. The zero value of every field but APIKey
+// selects its default.
+type Options struct {
+	BaseURL          string        // API root, default DefaultBaseURL
+	APIKey           string        // agent API key, sent as a bearer token
+	UserAgent        string        // default "alfe-mcp/dev"
+	Timeout          time.Duration // per request, default DefaultTimeout; negative disables
+	MaxResponseBytes int64         // cap on an answer's body, default DefaultMaxResponseBytes
+	// HTTPClient replaces the shared client built by New; its Timeout should
+	// be zero, since the per-request timeout is applied through the context.
+	HTTPClient *http.Client
+	// Observe, when set, is called after every HTTP exchange (for logs and
+	// metrics). It must be safe for concurrent use.
+	Observe func(ctx context.Context, ev Exchange)
+}
+
+// Exchange describes one HTTP request to the API and its outcome.
+type Exchange struct {
+	Method     string
+	Path       string // escaped path, without query
+	StatusCode int    // 0 when no answer arrived
+	Duration   time.Duration
+	Err        error // nil on a 2xx answer
+}
+
+// Client talks to the agent API. It is safe for concurrent use; copies made
+// by WithAPIKey share its connections.
+type Client struct {
+	base    string // scheme://host[/prefix], no trailing slash
+	host    string
+	key     string
+	ua      string
+	timeout time.Duration
+	maxBody int64
+	hc      *http.Client
+	observe func(context.Context, Exchange)
+}
+
+// New returns a Client for opts. It fails when the base URL is not an
+// absolute http(s) URL.
+func New(opts Options) (*Client, error) {
+	base := opts.BaseURL
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%w: API URL %q must be an absolute http(s) URL such as %s", ErrInvalidArgument, base, DefaultBaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("%w: API URL %q must not carry a query, fragment or user info", ErrInvalidArgument, base)
+	}
+	c := &Client{
+		base:    strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"),
+		host:    u.Host,
+		key:     opts.APIKey,
+		ua:      opts.UserAgent,
+		timeout: opts.Timeout,
+		maxBody: opts.MaxResponseBytes,
+		hc:      opts.HTTPClient,
+		observe: opts.Observe,
+	}
+	if c.ua == "" {
+		c.ua = "alfe-mcp/dev"
+	}
+	if c.timeout == 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.maxBody <= 0 {
+		c.maxBody = DefaultMaxResponseBytes
+	}
+	if c.hc == nil {
+		c.hc = &http.Client{Transport: NewTransport()}
+	}
+	return c, nil
+}
+
+// NewTransport returns the transport New uses by default: Go's default
+// transport with enough idle connections per host for every call in flight.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 2 * DefaultMaxIdleConnsPerHost
+	t.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	t.IdleConnTimeout = 90 * time.Second
+	return t
+}
+
+// WithAPIKey returns a copy of c that sends key instead of c's key. The copy
+// shares c's connections, so it is cheap to make per request.
+func (c *Client) WithAPIKey(key string) *Client {
+	cc := *c
+	cc.key = key
+	return &cc
+}
+
+// BaseURL returns the API root the client talks to.
+func (c *Client) BaseURL() string { return c.base }
+
+// Timeout returns the per-request timeout (0 or negative: none).
+func (c *Client) Timeout() time.Duration { return c.timeout }
+
+// CloseIdleConnections closes idle connections of the underlying transport.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
+
+// request is one call of the API.
+type request struct {
+	method string
+	path   []string // unescaped path segments, e.g. {"agent", "integrations", id}
+	query  url.Values
+	body   any // marshalled as JSON when non-nil
+}
+
+// do sends r and returns the unwrapped "data" of a 2xx answer (nil for an
+// empty answer or a 204).
+func (c *Client) do(ctx context.Context, r request) (json.RawMessage, error) {
+	path, err := escapePath(r.path)
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: encode request body: %v", ErrInvalidArgument, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	target := c.base + path
+	if len(r.query) > 0 {
+		target += "?" + r.query.Encode()
+	}
+
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
+	if err != nil {
+		return nil, fmt.Errorf("%w: build request: %v", ErrInvalidArgument, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("User-Agent", c.ua)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+
+	start := time.Now()
+	status, data, err := c.exchange(ctx, req, r.method, path)
+	if c.observe != nil {
+		c.observe(ctx, Exchange{Method: r.method, Path: path, StatusCode: status, Duration: time.Since(start), Err: err})
+	}
+	return data, err
+}
+
+// exchange sends req and reads its answer. It returns the status (0 when no
+// answer arrived), the unwrapped data and the error.
+func (c *Client) exchange(ctx context.Context, req *http.Request, method, path string) (int, json.RawMessage, error) {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, nil, c.transportError(ctx, method, path, err)
+	}
+	defer resp.Body.Close()
+
+	if resp.ContentLength > c.maxBody {
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: the answer is %d bytes, over the limit of %d: %w",
+			method, path, resp.ContentLength, c.maxBody, ErrResponseTooLarge)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	if err != nil {
+		return resp.StatusCode, nil, c.transportError(ctx, method, path, err)
+	}
+	if int64(len(raw)) > c.maxBody {
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: the answer is over the limit of %d bytes: %w",
+			method, path, c.maxBody, ErrResponseTooLarge)
+	}
+	raw = c.redact(raw)
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, nil, newAPIError(method, path, resp, raw, time.Now())
+	}
+	data, err := unwrapData(raw)
+	if err != nil {
+		return resp.StatusCode, nil, &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Reason: err.Error()}
+	}
+	return resp.StatusCode, data, nil
+}
+
+// unwrapData returns the "data" of an envelope; nil for an empty body.
+func unwrapData(raw []byte) (json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
+		return nil, nil
+	}
+	if !json.Valid(trimmed) {
+		return nil, errors.New("its body is not valid JSON")
+	}
+	if trimmed[0] != '{' {
+		return nil, errors.New(`its body is not the {"data": ...} envelope`)
+	}
+	var env map[string]json.RawMessage
+	if err := json.Unmarshal(trimmed, &env); err != nil {
+		return nil, fmt.Errorf(`its body is not the {"data": ...} envelope: %v`, err)
+	}
+	data, ok := env["data"]
+	if !ok {
+		return nil, errors.New(`its body has no "data" field`)
+	}
+	if string(data) == "null" {
+		return nil, nil
+	}
+	return data, nil
+}
+
+// transportError classifies a failure to get a complete answer.
+func (c *Client) transportError(ctx context.Context, method, path string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) && c.timeout > 0 {
+			return &TimeoutError{Method: method, Path: path, After: c.timeout}
+		}
+		return fmt.Errorf("%s %s: %w", method, path, context.Cause(ctx))
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &TimeoutError{Method: method, Path: path, After: c.timeout}
+	}
+	// *url.Error repeats the method and the URL (never the key); keep the cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return &NetworkError{Method: method, Path: path, Err: redactErr{err: err, c: c}}
+}
+
+// redact replaces the API key (and its JSON-escaped form) in b.
+func (c *Client) redact(b []byte) []byte {
+	if c.key == "" {
+		return b
+	}
+	b = bytes.ReplaceAll(b, []byte(c.key), []byte(redacted))
+	if esc, _ := json.Marshal(c.key); len(esc) > 2 && string(esc[1:len(esc)-1]) != c.key {
+		b = bytes.ReplaceAll(b, esc[1:len(esc)-1], []byte(redacted))
+	}
+	return b
+}
+
+// redactErr keeps an error's chain while redacting the key from its text.
+type redactErr struct {
+	err error
+	c   *Client
+}
+
+func (e redactErr) Error() string { return string(e.c.redact([]byte(e.err.Error()))) }
+func (e redactErr) Unwrap() error { return e.err }
+
+// escapePath escapes every segment, refusing empty ones, and escapes "." and
+// ".." so that no URL resolver can read them as dot segments.
+func escapePath(segments []string) (string, error) {
+	var b strings.Builder
+	for _, s := range segments {
+		if s == "" {
+			return "", fmt.Errorf("%w: empty path segment", ErrInvalidArgument)
+		}
+		b.WriteByte('/')
+		esc := url.PathEscape(s)
+		if strings.Trim(esc, ".") == "" {
+			esc = strings.ReplaceAll(esc, ".", "%2E")
+		}
+		b.WriteString(esc)
+	}
+	return b.String(), nil
+}

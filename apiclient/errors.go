@@ -1,0 +1,194 @@
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrInvalidArgument is wrapped by errors for arguments the client refuses to
+// send, such as an empty path segment. No request is made.
+var ErrInvalidArgument = errors.New("invalid argument")
+
+// ErrResponseTooLarge is wrapped by the error returned when an answer is
+// larger than Options.MaxResponseBytes.
+var ErrResponseTooLarge = errors.New("response too large")
+
+// APIError is a non-2xx answer of the agent API.
+type APIError struct {
+	Method     string        // request method, e.g. "GET"
+	Path       string        // escaped request path, without query
+	StatusCode int           // HTTP status code, e.g. 404
+	Code       string        // machine-readable code from the body, if any
+	Message    string        // human message from the body, or the status text
+	RequestID  string        // upstream request id, when a header carried one
+	RetryAfter time.Duration // from Retry-After, when present (seconds or HTTP date)
+}
+
+// Error reports the request, status and message.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: %s", e.Method, e.Path, StatusText(e.StatusCode))
+	if e.Message != "" && e.Message != StatusText(e.StatusCode) {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// StatusText is "404 Not Found" for 404, and "599 status 599" for codes
+// without a standard text.
+func StatusText(code int) string {
+	if t := http.StatusText(code); t != "" {
+		return strconv.Itoa(code) + " " + t
+	}
+	return fmt.Sprintf("%d status %d", code, code)
+}
+
+// TimeoutError is returned when the API gave no complete answer within the
+// client's per-request timeout. It unwraps to context.DeadlineExceeded.
+type TimeoutError struct {
+	Method, Path string
+	After        time.Duration
+}
+
+// Error says which request timed out and after how long.
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s %s: no answer from the Alfe API within %s", e.Method, e.Path, e.After)
+}
+
+// Unwrap returns context.DeadlineExceeded.
+func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
+
+// NetworkError is a failure to reach the API or to read its answer: DNS,
+// refused or reset connections, TLS errors.
+type NetworkError struct {
+	Method, Path string
+	Err          error
+}
+
+// Error describes the failure.
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("%s %s: could not reach the Alfe API: %v", e.Method, e.Path, e.Err)
+}
+
+// Unwrap returns the underlying network error.
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// DecodeError is a 2xx answer whose body is not what the API documents.
+type DecodeError struct {
+	Method, Path string
+	StatusCode   int
+	Reason       string
+	Err          error
+}
+
+// Error says what was wrong with the answer.
+func (e *DecodeError) Error() string {
+	msg := fmt.Sprintf("%s %s: the Alfe API answered %s but %s", e.Method, e.Path, StatusText(e.StatusCode), e.Reason)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap returns the decoding error, if any.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// newAPIError builds an APIError from a non-2xx answer and its (redacted,
+// capped) body, whatever shape the body has.
+func newAPIError(method, path string, resp *http.Response, body []byte, now time.Time) *APIError {
+	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
+	for _, h := range assumedRequestIDHeaders {
+		if v := resp.Header.Get(h); v != "" {
+			e.RequestID = clip(v, 128)
+			break
+		}
+	}
+	e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	e.Code, e.Message = parseErrorBody(resp.Header.Get("Content-Type"), body)
+	if e.Message == "" {
+		e.Message = StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+// parseErrorBody extracts a code and message from a JSON error body, a plain
+// text body or an HTML page. It returns empty strings when the body says
+// nothing useful.
+func parseErrorBody(contentType string, body []byte) (code, message string) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return "", ""
+	}
+	if trimmed[0] == '{' {
+		var m map[string]any
+		if json.Unmarshal(trimmed, &m) == nil {
+			code, message = assumedErrorFields(m)
+			return clip(code, 100), clip(oneLine(message), 500)
+		}
+	}
+	if trimmed[0] == '<' || strings.Contains(contentType, "html") {
+		if m := titleRE.FindSubmatch(trimmed); m != nil {
+			return "", clip(oneLine(html.UnescapeString(string(m[1]))), 200)
+		}
+		return "", ""
+	}
+	if !utf8.Valid(trimmed) {
+		return "", ""
+	}
+	return "", clip(oneLine(string(trimmed)), 500)
+}
+
+var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// parseRetryAfter reads a Retry-After header in either of its forms.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

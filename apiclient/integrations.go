@@ -1,0 +1,312 @@
+package apiclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Registry is the catalogue of integrations an agent can install.
+type Registry struct {
+	Integrations []RegistryEntry `json:"integrations" jsonschema_description:"Integrations the agent can install."`
+	// Extra holds fields the API returned next to the list.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON keeps unknown fields in Extra.
+func (r *Registry) UnmarshalJSON(b []byte) error {
+	type plain Registry
+	return decodeRecord(b, (*plain)(r), &r.Extra)
+}
+
+// MarshalJSON writes the named fields and Extra.
+func (r Registry) MarshalJSON() ([]byte, error) {
+	type plain Registry
+	return encodeRecord(plain(r), r.Extra)
+}
+
+// InstallRequest is the body of an install.
+type InstallRequest struct {
+	IntegrationID string         // required, e.g. "github"
+	Version       string         // optional; the API installs the latest when empty
+	Config        map[string]any // optional initial configuration
+}
+
+// ListIntegrations returns the integrations installed on the agent
+// (GET /agent/integrations). The list is never nil.
+func (c *Client) ListIntegrations(ctx context.Context) ([]Integration, error) {
+	const method = http.MethodGet
+	path := []string{"agent", "integrations"}
+	data, err := c.do(ctx, request{method: method, path: path})
+	if err != nil {
+		return nil, err
+	}
+	var list []Integration
+	if err := decodeList(data, assumedListWrapperField, &list); err != nil {
+		return nil, c.decodeError(method, path, err)
+	}
+	if list == nil {
+		list = []Integration{}
+	}
+	return list, nil
+}
+
+// GetRegistry returns the registry of installable integrations
+// (GET /integrations/registry). Its list is never nil.
+func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
+	const method = http.MethodGet
+	path := []string{"integrations", "registry"}
+	data, err := c.do(ctx, request{method: method, path: path})
+	if err != nil {
+		return Registry{}, err
+	}
+	var reg Registry
+	switch firstByte(data) {
+	case '[':
+		err = json.Unmarshal(data, &reg.Integrations)
+	case '{':
+		err = json.Unmarshal(data, &reg)
+		if err == nil && reg.Integrations == nil {
+			err = fmt.Errorf("no %q list", assumedRegistryWrapperField)
+		}
+	default:
+		err = errors.New("no registry list")
+	}
+	if err != nil {
+		return Registry{}, c.decodeError(method, path, err)
+	}
+	if reg.Integrations == nil {
+		reg.Integrations = []RegistryEntry{}
+	}
+	return reg, nil
+}
+
+// InstallIntegration installs an integration on the agent
+// (POST /agent/integrations) and returns the install record. When the API
+// answers without a record, the result names only the integration.
+func (c *Client) InstallIntegration(ctx context.Context, in InstallRequest) (Integration, error) {
+	const method = http.MethodPost
+	path := []string{"agent", "integrations"}
+	if in.IntegrationID == "" {
+		return Integration{}, fmt.Errorf("%w: integration id is empty", ErrInvalidArgument)
+	}
+	body := map[string]any{assumedInstallBodyIDField: in.IntegrationID}
+	if in.Version != "" {
+		body["version"] = in.Version
+	}
+	if in.Config != nil {
+		body["config"] = in.Config
+	}
+	data, err := c.do(ctx, request{method: method, path: path, body: body})
+	if err != nil {
+		return Integration{}, err
+	}
+	return c.decodeIntegration(method, path, data, in.IntegrationID)
+}
+
+// GetIntegrationConfig returns the configuration of an installed integration
+// (GET /agent/integrations/{id}/config). A 404 means it is not installed.
+func (c *Client) GetIntegrationConfig(ctx context.Context, integrationID string) (IntegrationConfig, error) {
+	const method = http.MethodGet
+	path := []string{"agent", "integrations", integrationID, "config"}
+	data, err := c.do(ctx, request{method: method, path: path})
+	if err != nil {
+		return IntegrationConfig{}, err
+	}
+	if firstByte(data) != '{' {
+		return IntegrationConfig{}, c.decodeError(method, path, errors.New("the config is not a JSON object"))
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return IntegrationConfig{}, c.decodeError(method, path, err)
+	}
+	var out IntegrationConfig
+	if inner, ok := fields[assumedConfigRecordField]; ok && firstByte(inner) == '{' {
+		err = json.Unmarshal(data, &out)
+	} else {
+		err = decodeExact(data, &out.Config)
+	}
+	if err != nil {
+		return IntegrationConfig{}, c.decodeError(method, path, err)
+	}
+	if out.IntegrationID == "" {
+		out.IntegrationID = integrationID
+	}
+	if out.Config == nil {
+		out.Config = map[string]any{}
+	}
+	return out, nil
+}
+
+// UpdateIntegrationConfig changes the configuration of an installed
+// integration (PATCH /agent/integrations/{id}) and returns the install
+// record; when the API answers without one, the result names only the
+// integration.
+func (c *Client) UpdateIntegrationConfig(ctx context.Context, integrationID string, config map[string]any) (Integration, error) {
+	const method = http.MethodPatch
+	path := []string{"agent", "integrations", integrationID}
+	if config == nil {
+		config = map[string]any{}
+	}
+	body := map[string]any{assumedUpdateBodyConfigField: config}
+	data, err := c.do(ctx, request{method: method, path: path, body: body})
+	if err != nil {
+		return Integration{}, err
+	}
+	return c.decodeIntegration(method, path, data, integrationID)
+}
+
+// RemoveIntegration removes an integration from the agent
+// (DELETE /agent/integrations/{id}). A 404 means it was not installed.
+func (c *Client) RemoveIntegration(ctx context.Context, integrationID string) error {
+	_, err := c.do(ctx, request{method: http.MethodDelete, path: []string{"agent", "integrations", integrationID}})
+	return err
+}
+
+// GetOAuthURL starts an OAuth connect flow for provider and returns the
+// consent URL for a person to open
+// (GET /agent/integrations/oauth/url?provider=...&scopes=a,b).
+func (c *Client) GetOAuthURL(ctx context.Context, provider string, scopes []string) (OAuthURL, error) {
+	const method = http.MethodGet
+	path := []string{"agent", "integrations", "oauth", "url"}
+	if provider == "" {
+		return OAuthURL{}, fmt.Errorf("%w: provider is empty", ErrInvalidArgument)
+	}
+	q := url.Values{"provider": {provider}}
+	if len(scopes) > 0 {
+		for _, s := range scopes {
+			if s == "" || strings.Contains(s, assumedOAuthScopesSeparator) {
+				return OAuthURL{}, fmt.Errorf("%w: scope %q is empty or contains %q", ErrInvalidArgument, s, assumedOAuthScopesSeparator)
+			}
+		}
+		q.Set("scopes", strings.Join(scopes, assumedOAuthScopesSeparator))
+	}
+	data, err := c.do(ctx, request{method: method, path: path, query: q})
+	if err != nil {
+		return OAuthURL{}, err
+	}
+	var out OAuthURL
+	if err := decodeObject(data, &out); err != nil {
+		return OAuthURL{}, c.decodeError(method, path, err)
+	}
+	if out.URL == "" {
+		return OAuthURL{}, c.decodeError(method, path, errors.New(`no "url"`))
+	}
+	return out, nil
+}
+
+// GetOAuthStatus reports whether the agent has an account of provider
+// connected (GET /agent/integrations/oauth/status?provider=...).
+func (c *Client) GetOAuthStatus(ctx context.Context, provider string) (OAuthStatus, error) {
+	const method = http.MethodGet
+	path := []string{"agent", "integrations", "oauth", "status"}
+	if provider == "" {
+		return OAuthStatus{}, fmt.Errorf("%w: provider is empty", ErrInvalidArgument)
+	}
+	data, err := c.do(ctx, request{method: method, path: path, query: url.Values{"provider": {provider}}})
+	if err != nil {
+		return OAuthStatus{}, err
+	}
+	var out OAuthStatus
+	if err := decodeObject(data, &out); err != nil {
+		return OAuthStatus{}, c.decodeError(method, path, err)
+	}
+	if out.Provider == "" {
+		out.Provider = provider
+	}
+	return out, nil
+}
+
+// Whoami returns the agent and tenant the API key belongs to
+// (GET /agent/identity/whoami).
+func (c *Client) Whoami(ctx context.Context) (Identity, error) {
+	const method = http.MethodGet
+	path := []string{"agent", "identity", "whoami"}
+	data, err := c.do(ctx, request{method: method, path: path})
+	if err != nil {
+		return Identity{}, err
+	}
+	var out Identity
+	if err := decodeObject(data, &out); err != nil {
+		return Identity{}, c.decodeError(method, path, err)
+	}
+	if out.AgentID == "" {
+		return Identity{}, c.decodeError(method, path, errors.New(`no "agentId"`))
+	}
+	return out, nil
+}
+
+// decodeIntegration decodes an install record; an empty answer gives a record
+// that names only the integration.
+func (c *Client) decodeIntegration(method string, path []string, data json.RawMessage, id string) (Integration, error) {
+	var out Integration
+	if len(data) > 0 {
+		if err := decodeObject(data, &out); err != nil {
+			return Integration{}, c.decodeError(method, path, err)
+		}
+	}
+	if out.IntegrationID == "" {
+		out.IntegrationID = id
+	}
+	return out, nil
+}
+
+func (c *Client) decodeError(method string, path []string, err error) error {
+	p, _ := escapePath(path)
+	return &DecodeError{Method: method, Path: p, StatusCode: http.StatusOK, Reason: "its data is not the documented shape", Err: err}
+}
+
+// decodeList decodes an array, or an object that wraps it under field.
+func decodeList(data json.RawMessage, field string, dst any) error {
+	switch firstByte(data) {
+	case '[':
+		return json.Unmarshal(data, dst)
+	case '{':
+		var wrapper map[string]json.RawMessage
+		if err := json.Unmarshal(data, &wrapper); err != nil {
+			return err
+		}
+		inner, ok := wrapper[field]
+		if !ok || firstByte(inner) != '[' {
+			return fmt.Errorf("an object without a %q list", field)
+		}
+		return json.Unmarshal(inner, dst)
+	case 0:
+		return errors.New("no data")
+	default:
+		return errors.New("not a list")
+	}
+}
+
+// decodeObject decodes a JSON object into dst.
+func decodeObject(data json.RawMessage, dst any) error {
+	switch firstByte(data) {
+	case '{':
+		return json.Unmarshal(data, dst)
+	case 0:
+		return errors.New("no data")
+	default:
+		return errors.New("not a JSON object")
+	}
+}
+
+// decodeExact decodes JSON keeping numbers exact.
+func decodeExact(data []byte, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(dst)
+}
+
+// firstByte is the first non-space byte of data, or 0.
+func firstByte(data []byte) byte {
+	t := bytes.TrimLeft(data, " \t\r\n")
+	if len(t) == 0 {
+		return 0
+	}
+	return t[0]
+}

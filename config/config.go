@@ -1,0 +1,248 @@
+// Package config loads alfe-mcp's settings from flags, the environment and a
+// JSON file, in that order of precedence, over the defaults.
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+)
+
+// Environment variables read by Load.
+const (
+	EnvAPIURL = "ALFE_API_URL"
+	EnvAPIKey = "ALFE_API_KEY"
+)
+
+// maxKeyFileBytes caps what is read from an API key file.
+const maxKeyFileBytes = 4 << 10
+
+// Config is the server's configuration. APIKey is loaded from a file or the
+// environment, never from a flag, and never printed.
+type Config struct {
+	APIURL     string   `json:"apiUrl"`
+	APIKeyFile string   `json:"apiKeyFile"`
+	Timeout    Duration `json:"timeout"`
+	ReadOnly   bool     `json:"readOnly"`
+	Tools      []string `json:"tools"`
+	LogLevel   string   `json:"logLevel"`
+	LogFormat  string   `json:"logFormat"`
+	APIKey     string   `json:"-"`
+	File       string   `json:"-"` // the config file read, if any
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		APIURL:    apiclient.DefaultBaseURL,
+		Timeout:   Duration(apiclient.DefaultTimeout),
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+// Duration is a time.Duration written as a string such as "30s" in JSON.
+type Duration time.Duration
+
+// UnmarshalJSON reads "30s" (or a number of seconds).
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var secs float64
+		if err2 := json.Unmarshal(b, &secs); err2 != nil {
+			return fmt.Errorf("a duration must be a string such as \"30s\"")
+		}
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: use e.g. \"30s\" or \"1m\"", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return json.Marshal(time.Duration(d).String())
+}
+
+// Load parses the flags of a subcommand (args excludes the subcommand
+// name), then merges flags over the environment over the config file over
+// the defaults. It reads the API key from --api-key-file, else ALFE_API_KEY,
+// else the file's apiKeyFile. A missing key is not an error here: the caller
+// decides whether it needs one. Every error is the user's to fix in the
+// command line, the environment or the file; -h gives flag.ErrHelp.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		flagConfig   = fs.String("config", "", "JSON config `file` (see config.example.json)")
+		flagURL      = fs.String("api-url", "", "Alfe API `URL` (env "+EnvAPIURL+", default "+apiclient.DefaultBaseURL+")")
+		flagKeyFile  = fs.String("api-key-file", "", "read the agent API key from this `file` (otherwise env "+EnvAPIKey+")")
+		flagReadOnly = fs.Bool("read-only", false, "serve only the read-only tools")
+		flagTools    = fs.String("tools", "", "comma-separated allowlist of tool `names`")
+		flagTimeout  = fs.Duration("timeout", 0, "per-request timeout for the Alfe API (default 30s)")
+		flagLevel    = fs.String("log-level", "", "log `level`: debug, info, warn, error (default info)")
+		flagFormat   = fs.String("log-format", "", "log `format`: text or json (default text)")
+	)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: alfe-mcp %s [flags]\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, err
+		}
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q (flags follow the subcommand: alfe-mcp %s --flag value)", fs.Arg(0), name)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	cfg := Defaults()
+	if *flagConfig != "" {
+		if err := cfg.readFile(*flagConfig); err != nil {
+			return Config{}, err
+		}
+	}
+	fileKeyPath := cfg.APIKeyFile
+
+	// Environment over the file.
+	if v := getenv(EnvAPIURL); v != "" {
+		cfg.APIURL = v
+	}
+	envKey := strings.TrimSpace(getenv(EnvAPIKey))
+
+	// Flags over everything.
+	if set["api-url"] {
+		cfg.APIURL = *flagURL
+	}
+	if set["read-only"] {
+		cfg.ReadOnly = *flagReadOnly
+	}
+	if set["tools"] {
+		cfg.Tools = splitList(*flagTools)
+	}
+	if set["timeout"] {
+		cfg.Timeout = Duration(*flagTimeout)
+	}
+	if set["log-level"] {
+		cfg.LogLevel = *flagLevel
+	}
+	if set["log-format"] {
+		cfg.LogFormat = *flagFormat
+	}
+
+	switch {
+	case set["api-key-file"]:
+		cfg.APIKeyFile = *flagKeyFile
+		key, err := readKeyFile(*flagKeyFile)
+		if err != nil {
+			return Config{}, err
+		}
+		cfg.APIKey = key
+	case envKey != "":
+		cfg.APIKey = envKey
+	case fileKeyPath != "":
+		key, err := readKeyFile(fileKeyPath)
+		if err != nil {
+			return Config{}, err
+		}
+		cfg.APIKey = key
+	}
+	return cfg, cfg.validate()
+}
+
+func (c *Config) readFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config file: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return fmt.Errorf("config file %s: %v", path, err)
+	}
+	c.File = path
+	// A relative key file is relative to the config file.
+	if c.APIKeyFile = expandHome(c.APIKeyFile); c.APIKeyFile != "" && !filepath.IsAbs(c.APIKeyFile) {
+		c.APIKeyFile = filepath.Join(filepath.Dir(path), c.APIKeyFile)
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: use debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log format %q: use text or json", c.LogFormat)
+	}
+	if c.Timeout < 0 {
+		return errors.New("timeout must not be negative")
+	}
+	if _, err := apiclient.New(apiclient.Options{BaseURL: c.APIURL}); err != nil {
+		return fmt.Errorf("%v", err)
+	}
+	return nil
+}
+
+// readKeyFile reads an API key from a file, trimming surrounding space.
+func readKeyFile(path string) (string, error) {
+	f, err := os.Open(expandHome(path))
+	if err != nil {
+		return "", fmt.Errorf("API key file: %v", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
+	if err != nil {
+		return "", fmt.Errorf("API key file %s: %v", path, err)
+	}
+	if len(b) > maxKeyFileBytes {
+		return "", fmt.Errorf("API key file %s is larger than %d bytes; it should hold only the key", path, maxKeyFileBytes)
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", fmt.Errorf("API key file %s is empty", path)
+	}
+	if strings.ContainsAny(key, "\r\n\t ") {
+		return "", fmt.Errorf("API key file %s must hold the key alone, on one line", path)
+	}
+	return key, nil
+}
+
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package tools
+
+// The error convention of alfe-mcp's tools.
+//
+//   - A tool never returns a Go error to mcp-go (that would become a JSON-RPC
+//     internal error a model cannot reason about). Every failure is a result
+//     with isError: true and one text block.
+//   - The text says what went wrong and what to do next, in words a model can
+//     act on: the argument and the rule for bad input; for upstream errors the
+//     status, the API's own message and the next step; for timeouts how long
+//     the server waited.
+//   - Handlers return typed errors (schemas.ArgumentError, apiclient's
+//     errors, or a *toolError made with failf for a tool-specific reading,
+//     such as a 404 meaning "not installed"); errorResult turns them into
+//     text. The API key never appears in that text: apiclient redacts it
+//     before any error is built.
+//   - No stack traces: a panic becomes "internal error" (see middleware.go),
+//     and the stack goes to the log.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/schemas"
+)
+
+// toolError is a failure with a message written for the model.
+type toolError struct {
+	msg   string
+	cause error
+}
+
+func (e *toolError) Error() string { return e.msg }
+func (e *toolError) Unwrap() error { return e.cause }
+
+// failf returns a toolError wrapping cause.
+func failf(cause error, format string, args ...any) error {
+	return &toolError{msg: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// notInstalled reads a 404 of an integration's route as "not installed".
+func notInstalled(err error, integrationID string) error {
+	if apiErr, ok := asAPIError(err); ok && apiErr.StatusCode == http.StatusNotFound {
+		return failf(err, "integration '%s' is not installed (%s); call list_integrations to see what is installed, or get_registry and install_integration to add it.",
+			integrationID, upstreamDetail(apiErr))
+	}
+	return err
+}
+
+// asAPIError finds an *apiclient.APIError in err's chain.
+func asAPIError(err error) (*apiclient.APIError, bool) {
+	var apiErr *apiclient.APIError
+	ok := errors.As(err, &apiErr)
+	return apiErr, ok
+}
+
+// errorResult turns err into an isError result.
+func errorResult(err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(describe(err))
+}
+
+// describe writes the message of an isError result.
+func describe(err error) string {
+	var (
+		te      *toolError
+		argErr  *schemas.ArgumentError
+		apiErr  *apiclient.APIError
+		timeout *apiclient.TimeoutError
+		netErr  *apiclient.NetworkError
+		decErr  *apiclient.DecodeError
+	)
+	switch {
+	case errors.As(err, &te):
+		return te.msg
+	case errors.As(err, &argErr):
+		return argErr.Error() + ". Fix the argument and call again; nothing was sent to the API."
+	case errors.Is(err, ErrNoAPIKey):
+		return ErrNoAPIKey.Error()
+	case errors.As(err, &apiErr):
+		return describeAPIError(apiErr)
+	case errors.As(err, &timeout):
+		return fmt.Sprintf("The Alfe API did not answer in time (timed out after %d s on %s %s). Retry in a moment; if it keeps happening, the API may be degraded.",
+			int(math.Ceil(timeout.After.Seconds())), timeout.Method, timeout.Path)
+	case errors.As(err, &netErr):
+		return fmt.Sprintf("Could not reach the Alfe API: %v. Check the network connection and the API URL (--api-url / ALFE_API_URL), then retry.", netErr.Err)
+	case errors.As(err, &decErr):
+		return fmt.Sprintf("The Alfe API gave an unexpected answer: %v. Retry once; if it persists, report it.", decErr)
+	case errors.Is(err, apiclient.ErrResponseTooLarge):
+		return fmt.Sprintf("The Alfe API's answer was too large to use: %v. Narrow the request (e.g. a filter) and retry.", err)
+	case errors.Is(err, context.Canceled):
+		return "The call was cancelled before it finished."
+	case errors.Is(err, context.DeadlineExceeded):
+		return "The call ran out of time before it finished. Retry in a moment."
+	default:
+		return "Internal error: " + err.Error()
+	}
+}
+
+// describeAPIError writes the message for a non-2xx answer.
+func describeAPIError(e *apiclient.APIError) string {
+	detail := upstreamDetail(e)
+	switch {
+	case e.StatusCode == http.StatusUnauthorized:
+		return fmt.Sprintf("The Alfe API rejected the API key (%s). Set ALFE_API_KEY (or --api-key-file) to a valid agent API key and restart the server.", detail)
+	case e.StatusCode == http.StatusForbidden:
+		return fmt.Sprintf("The API key is not allowed to do this (%s). Use a key of an agent that may manage integrations.", detail)
+	case e.StatusCode == http.StatusNotFound:
+		return fmt.Sprintf("Not found (%s). Check the id with list_integrations or get_registry.", detail)
+	case e.StatusCode == http.StatusConflict:
+		return fmt.Sprintf("The request conflicts with the agent's current state (%s). Call list_integrations to see it.", detail)
+	case e.StatusCode == http.StatusTooManyRequests:
+		if e.RetryAfter > 0 {
+			return fmt.Sprintf("Rate limited by the Alfe API (%s). Retry after %d s.", detail, int(math.Ceil(e.RetryAfter.Seconds())))
+		}
+		return fmt.Sprintf("Rate limited by the Alfe API (%s). Retry later.", detail)
+	case e.StatusCode >= 500:
+		return fmt.Sprintf("The Alfe API failed (%s). This is on Alfe's side; retry in a moment.", detail)
+	case e.StatusCode >= 400:
+		return fmt.Sprintf("The Alfe API refused the request (%s). Check the arguments against get_registry and list_integrations, then retry.", detail)
+	default:
+		return fmt.Sprintf("The Alfe API answered %s.", detail)
+	}
+}
+
+// upstreamDetail is "404 Not Found: <API message>[; request id X]".
+func upstreamDetail(e *apiclient.APIError) string {
+	s := apiclient.StatusText(e.StatusCode)
+	if e.Message != "" && e.Message != s {
+		s += ": " + e.Message
+	}
+	if e.RequestID != "" {
+		s += "; request id " + e.RequestID
+	}
+	return s
+}
+
+// missingKeyError is returned when a call arrives and no API key is known.
+type missingKeyError struct{}
+
+func (missingKeyError) Error() string {
+	return "No Alfe API key is configured. Set ALFE_API_KEY (or --api-key-file) to the agent's API key and restart the server."
+}
+
+// ErrNoAPIKey is returned by a ClientFunc that has no key for the request.
+var ErrNoAPIKey error = missingKeyError{}

@@ -1,0 +1,98 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/schemas"
+)
+
+// The tools of the OAuth connect flow: a consent URL for a person, then the
+// connection status, optionally waited for.
+
+func getOAuthURL() Tool {
+	return define("get_oauth_url", "Start connecting an account",
+		"Start connecting an account for an integration that uses OAuth: returns a consent URL (valid for expiresIn seconds) for a person to open in a browser and approve. "+
+			"Give the URL to the user; then call get_oauth_status with waitSeconds to learn when the account is connected.",
+		Hints{OpenWorld: true},
+		func(ctx context.Context, call *Call, in schemas.GetOAuthURLInput) (schemas.OAuthURLOutput, error) {
+			out, err := call.Client.GetOAuthURL(ctx, in.Provider, in.Scopes)
+			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
+				return out, failf(err, "the Alfe API refused to start OAuth for provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
+			}
+			return out, err
+		})
+}
+
+func getOAuthStatus() Tool {
+	return define("get_oauth_status", "Check an account connection",
+		"Check whether the account of an OAuth provider is connected for this agent; with waitSeconds (up to 50) it waits for the person to finish the consent and returns as soon as the account is connected. "+
+			"Returns {provider, connected}; once connected, the integration turns active (see list_integrations). If still not connected, call again to keep waiting.",
+		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
+		func(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (schemas.OAuthStatusOutput, error) {
+			return waitForConnection(ctx, call, in)
+		})
+}
+
+// waitForConnection polls the status about once per poll interval until the
+// account is connected, the wait is over, or the call is cancelled. It sends
+// notifications/progress while waiting when the client asked for progress.
+func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (apiclient.OAuthStatus, error) {
+	wait := time.Duration(in.WaitSeconds) * time.Second
+	deadline := time.Now().Add(wait)
+	progress := progressReporter(ctx, call.Request, float64(in.WaitSeconds))
+	interval := call.deps.PollInterval
+
+	for step := 0; ; step++ {
+		status, err := call.Client.GetOAuthStatus(ctx, in.Provider)
+		if err != nil {
+			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
+				return status, failf(err, "the Alfe API does not know provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
+			}
+			return status, err
+		}
+		left := time.Until(deadline)
+		if status.Connected || left <= 0 {
+			return status, nil
+		}
+		elapsed := wait - left
+		progress(elapsed.Seconds(), fmt.Sprintf("waiting for the %s account to be connected (%d of %d s)", in.Provider, int(elapsed.Seconds()), in.WaitSeconds))
+
+		timer := time.NewTimer(min(interval, left))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return status, ctx.Err()
+		case <-timer.C:
+		}
+	}
+}
+
+// progressReporter returns a function that sends notifications/progress for
+// the call, or does nothing when the client sent no progress token.
+func progressReporter(ctx context.Context, req mcp.CallToolRequest, total float64) func(progress float64, message string) {
+	meta := req.Params.Meta
+	srv := server.ServerFromContext(ctx)
+	if meta == nil || meta.ProgressToken == nil || srv == nil {
+		return func(float64, string) {}
+	}
+	token := meta.ProgressToken
+	last := -1.0
+	return func(progress float64, message string) {
+		if progress <= last { // progress must increase
+			progress = last + 0.001
+		}
+		last = progress
+		_ = srv.SendNotificationToClient(ctx, "notifications/progress", map[string]any{
+			"progressToken": token,
+			"progress":      progress,
+			"total":         total,
+			"message":       message,
+		})
+	}
+}

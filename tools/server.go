@@ -1,0 +1,150 @@
+// Package tools is alfe-mcp's MCP layer: the catalogue of tools (one value per
+// tool, definition and handler together, one file per domain), the error
+// convention (errors.go), the middleware, and the server that serves them.
+// Handlers take their API client from the request's context through
+// Options.Client, so every transport shares the same handler code.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+)
+
+// Catalogue returns every tool. tools/list shows them sorted by name.
+func Catalogue() []Tool {
+	return []Tool{
+		listIntegrations(),
+		getRegistry(),
+		installIntegration(),
+		getIntegrationConfig(),
+		updateIntegrationConfig(),
+		removeIntegration(),
+		getOAuthURL(),
+		getOAuthStatus(),
+	}
+}
+
+// Names returns the names of all tools, in catalogue order.
+func Names() []string {
+	var names []string
+	for _, t := range Catalogue() {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+// ClientFunc returns the API client for a request, e.g. the server's own
+// client over stdio, or one carrying the caller's key over HTTP. It returns
+// ErrNoAPIKey when the request has no key.
+type ClientFunc func(ctx context.Context) (*apiclient.Client, error)
+
+// StaticClient is a ClientFunc that always returns c.
+func StaticClient(c *apiclient.Client) ClientFunc {
+	return func(context.Context) (*apiclient.Client, error) { return c, nil }
+}
+
+// Options configure NewServer.
+type Options struct {
+	Client       ClientFunc    // required
+	Logger       *slog.Logger  // default: discard
+	Version      string        // server version reported to clients
+	ReadOnly     bool          // register only read-only tools
+	Allow        []string      // if non-empty, register only these tools
+	PollInterval time.Duration // get_oauth_status polling, default 1s
+}
+
+// Select returns the tools of the catalogue that opts enable. An unknown
+// name in opts.Allow is an error that lists the known ones.
+func Select(opts Options) ([]Tool, error) {
+	all := Catalogue()
+	for _, name := range opts.Allow {
+		if !slices.ContainsFunc(all, func(t Tool) bool { return t.Name == name }) {
+			return nil, fmt.Errorf("unknown tool %q in the tool allowlist; known tools: %s", name, strings.Join(Names(), ", "))
+		}
+	}
+	var enabled []Tool
+	for _, t := range all {
+		if opts.ReadOnly && !t.Hints.ReadOnly {
+			continue
+		}
+		if len(opts.Allow) > 0 && !slices.Contains(opts.Allow, t.Name) {
+			continue
+		}
+		enabled = append(enabled, t)
+	}
+	return enabled, nil
+}
+
+// instructions tell a model how the tools fit together.
+const instructions = "Manage this Alfe agent's integrations. Typical flow: list_integrations to see what is installed; " +
+	"get_registry to find an integration; install_integration; if it connects an account, get_oauth_url, give the URL to the user, " +
+	"then get_oauth_status with waitSeconds until connected. Read and change settings with get_integration_config and update_integration_config."
+
+// NewServer returns an MCP server with the enabled tools registered, a
+// recovery middleware that turns panics into isError results, and one log
+// line per tool call.
+func NewServer(opts Options) (*server.MCPServer, error) {
+	if opts.Client == nil {
+		return nil, fmt.Errorf("tools: Options.Client is required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	if opts.Version == "" {
+		opts.Version = "dev"
+	}
+	enabled, err := Select(opts)
+	if err != nil {
+		return nil, err
+	}
+	s := server.NewMCPServer("alfe-mcp", opts.Version,
+		server.WithTitle("Alfe integrations"),
+		server.WithInstructions(instructions),
+		server.WithToolCapabilities(false),
+		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
+		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
+	)
+	serverTools := make([]server.ServerTool, 0, len(enabled))
+	for _, t := range enabled {
+		serverTools = append(serverTools, t.serverTool(&opts))
+	}
+	s.AddTools(serverTools...)
+	return s, nil
+}
+
+// ListJSON returns {"tools": [...]} exactly as tools/list answers it for a
+// server built with opts (opts.Client may be nil: no tool is called).
+func ListJSON(opts Options) ([]byte, error) {
+	if opts.Client == nil {
+		opts.Client = func(context.Context) (*apiclient.Client, error) { return nil, ErrNoAPIKey }
+	}
+	s, err := NewServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	resp := s.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	b, err := json.Marshal(resp)
+	if err != nil {
+		return nil, fmt.Errorf("tools/list: %w", err)
+	}
+	var msg struct {
+		Result json.RawMessage `json:"result"`
+		Error  json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(b, &msg); err != nil || msg.Result == nil {
+		return nil, fmt.Errorf("tools/list failed: %s", b)
+	}
+	return msg.Result, nil
+}

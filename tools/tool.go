@@ -1,0 +1,148 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/schemas"
+)
+
+// Hints are the four MCP tool annotations. Every tool sets all four: mcp-go's
+// defaults (destructive, non-idempotent, open-world) are pessimistic.
+type Hints struct {
+	ReadOnly, Destructive, Idempotent, OpenWorld bool
+}
+
+// Tool is one MCP tool: its definition and its handler together.
+type Tool struct {
+	Name        string
+	Title       string
+	Description string
+	Hints       Hints
+	// InputSchema and OutputSchema are generated from the Go types of the
+	// tool's input and output (see package schemas).
+	InputSchema  json.RawMessage
+	OutputSchema json.RawMessage
+	// handle decodes and validates the arguments, then runs the tool.
+	handle func(ctx context.Context, call *Call, args json.RawMessage) (any, error)
+}
+
+// Call is what a handler gets besides its arguments: the API client for this
+// request and the MCP request itself.
+type Call struct {
+	Client  *apiclient.Client
+	Request mcp.CallToolRequest
+	deps    *Options
+}
+
+// Handler is the typed body of a tool: validated input in, output out. An
+// error becomes an isError result (see errors.go).
+type Handler[In schemas.Input, Out any] func(ctx context.Context, call *Call, in In) (Out, error)
+
+// define builds a Tool from its typed handler; the schemas come from In and
+// Out. It panics if a schema cannot be generated, which the catalogue tests
+// catch.
+func define[In schemas.Input, Out any](name, title, description string, hints Hints, h Handler[In, Out]) Tool {
+	in, err := schemas.InputSchema[In]()
+	if err != nil {
+		panic(fmt.Sprintf("tool %s: %v", name, err))
+	}
+	out, err := schemas.OutputSchema[Out]()
+	if err != nil {
+		panic(fmt.Sprintf("tool %s: %v", name, err))
+	}
+	return Tool{
+		Name:         name,
+		Title:        title,
+		Description:  description,
+		Hints:        hints,
+		InputSchema:  in,
+		OutputSchema: out,
+		handle: func(ctx context.Context, call *Call, args json.RawMessage) (any, error) {
+			var input In
+			if err := schemas.Decode(args, &input); err != nil {
+				return nil, err
+			}
+			return h(ctx, call, input)
+		},
+	}
+}
+
+// MCPTool is the tool's MCP definition.
+func (t Tool) MCPTool() mcp.Tool {
+	return mcp.NewTool(t.Name,
+		mcp.WithToolTitle(t.Title),
+		mcp.WithTitleAnnotation(t.Title),
+		mcp.WithDescription(t.Description),
+		withRawInputSchema(t.InputSchema),
+		mcp.WithRawOutputSchema(t.OutputSchema),
+		mcp.WithReadOnlyHintAnnotation(t.Hints.ReadOnly),
+		mcp.WithDestructiveHintAnnotation(t.Hints.Destructive),
+		mcp.WithIdempotentHintAnnotation(t.Hints.Idempotent),
+		mcp.WithOpenWorldHintAnnotation(t.Hints.OpenWorld),
+	)
+}
+
+// withRawInputSchema sets a raw input schema and clears the builder's
+// structured one: mcp.WithRawInputSchema alone leaves InputSchema.Type set,
+// and the tool then fails to marshal, breaking tools/list for every tool.
+func withRawInputSchema(schema json.RawMessage) mcp.ToolOption {
+	return func(t *mcp.Tool) {
+		t.InputSchema = mcp.ToolInputSchema{}
+		t.RawInputSchema = schema
+	}
+}
+
+// serverTool binds the tool to the server's options.
+func (t Tool) serverTool(opts *Options) server.ServerTool {
+	return server.ServerTool{
+		Tool: t.MCPTool(),
+		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			client, err := opts.Client(ctx)
+			if err != nil {
+				return errorResult(err), nil
+			}
+			call := &Call{Client: client, Request: req, deps: opts}
+			out, err := t.handle(ctx, call, rawArguments(req))
+			if err != nil {
+				return errorResult(err), nil
+			}
+			return structuredResult(out)
+		},
+	}
+}
+
+// rawArguments returns the call's arguments as JSON.
+func rawArguments(req mcp.CallToolRequest) json.RawMessage {
+	if len(req.Params.RawArguments) > 0 {
+		return req.Params.RawArguments
+	}
+	if req.Params.Arguments == nil {
+		return nil
+	}
+	if raw, ok := req.Params.Arguments.(json.RawMessage); ok {
+		return raw
+	}
+	b, err := json.Marshal(req.Params.Arguments)
+	if err != nil {
+		return json.RawMessage(`"unencodable arguments"`)
+	}
+	return b
+}
+
+// structuredResult returns out as structuredContent and, for hosts that read
+// only text, the same JSON as a text block. It is marshalled once.
+func structuredResult(out any) (*mcp.CallToolResult, error) {
+	b, err := json.Marshal(out)
+	if err != nil {
+		return errorResult(fmt.Errorf("encode result: %w", err)), nil
+	}
+	res := mcp.NewToolResultStructured(json.RawMessage(b), string(b))
+	res.RawStructuredContent = b
+	return res, nil
+}
