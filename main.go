@@ -13,12 +13,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/alfe-mcp/alfe-mcp/apiclient"
 	"github.com/alfe-mcp/alfe-mcp/config"
-	"github.com/alfe-mcp/alfe-mcp/logging"
-	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -36,88 +32,66 @@ The API key comes from --api-key-file or the ALFE_API_KEY environment variable.
 Run 'alfe-mcp stdio -h' for the flags.
 `
 
+// env is what a command gets from the process.
+type env struct {
+	args   []string // after the command name
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	getenv func(string) string
+}
+
+// command runs one subcommand with its loaded configuration and returns the
+// exit status.
+type command func(ctx context.Context, e env, cfg config.Config) int
+
+// lookup returns the subcommand called name; each takes the configuration
+// flags.
+func lookup(name string) (command, bool) {
+	switch name {
+	case "stdio":
+		return runStdio, true
+	case "tools":
+		return runTools, true
+	}
+	return nil, false
+}
+
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, env{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
 }
 
 // run is the whole program; it returns the exit status.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	cmd := "stdio"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
+func run(ctx context.Context, e env) int {
+	name := "stdio"
+	if len(e.args) > 0 && !strings.HasPrefix(e.args[0], "-") {
+		name, e.args = e.args[0], e.args[1:]
 	}
-	switch cmd {
+	switch name {
 	case "version":
-		fmt.Fprintln(stdout, "alfe-mcp", buildVersion())
+		fmt.Fprintln(e.stdout, "alfe-mcp", buildVersion())
 		return 0
 	case "help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(e.stdout, usage)
 		return 0
-	case "stdio", "tools":
-	default:
-		fmt.Fprintf(stderr, "alfe-mcp: unknown command %q\n\n%s", cmd, usage)
+	}
+	cmd, ok := lookup(name)
+	if !ok {
+		fmt.Fprintf(e.stderr, "alfe-mcp: unknown command %q\n\n%s", name, usage)
 		return 2
 	}
-
-	cfg, err := config.Load(cmd, args, getenv, stderr)
+	cfg, err := config.Load(name, e.args, e.getenv, e.stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case err != nil:
-		fmt.Fprintf(stderr, "alfe-mcp: %v\n", err)
+		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
 		return 2
 	}
-	toolOpts := tools.Options{Version: buildVersion(), ReadOnly: cfg.ReadOnly, Allow: cfg.Tools}
-
-	if cmd == "tools" {
-		out, err := tools.ListJSON(toolOpts)
-		if err != nil {
-			fmt.Fprintf(stderr, "alfe-mcp: %v\n", err)
-			return 2
-		}
-		fmt.Fprintf(stdout, "%s\n", out)
-		return 0
-	}
-
-	if cfg.APIKey == "" {
-		fmt.Fprintf(stderr, "alfe-mcp: no API key. Set the %s environment variable to the agent's API key, "+
-			"or pass --api-key-file with a file that holds it (or apiKeyFile in --config).\n", config.EnvAPIKey)
-		return 2
-	}
-	color := false
-	if f, ok := stderr.(*os.File); ok {
-		color = logging.UseColor(f, getenv)
-	}
-	logger := logging.New(stderr, logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, Color: color, Secrets: []string{cfg.APIKey}})
-
-	client, err := apiclient.New(apiclient.Options{
-		BaseURL:   cfg.APIURL,
-		APIKey:    cfg.APIKey,
-		UserAgent: "alfe-mcp/" + buildVersion(),
-		Timeout:   time.Duration(cfg.Timeout),
-		Observe:   tools.ObserveExchanges(logger),
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "alfe-mcp: %v\n", err)
-		return 2
-	}
-	toolOpts.Client = tools.StaticClient(client)
-	toolOpts.Logger = logger
-	srv, err := tools.NewServer(toolOpts)
-	if err != nil {
-		fmt.Fprintf(stderr, "alfe-mcp: %v\n", err)
-		return 2
-	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	logger.Info("alfe-mcp serving on stdio", "version", buildVersion(), "api", client.BaseURL(), "read_only", cfg.ReadOnly, "config", cfg.File)
-	if err := tools.ServeStdio(ctx, srv, stdin, stdout, logger); err != nil {
-		logger.Error("stdio server stopped", "error", err)
-		return 1
-	}
-	logger.Debug("alfe-mcp stopped")
-	return 0
+	return cmd(ctx, e, cfg)
 }
 
 // buildVersion is the -ldflags version, else the module version, else "dev".

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/alfe-mcp/alfe-mcp/config"
+	"github.com/alfe-mcp/alfe-mcp/tools"
+)
+
+// runStdio serves MCP over stdin and stdout until stdin ends or a signal
+// arrives. Logs go to stderr: stdout carries the protocol.
+func runStdio(ctx context.Context, e env, cfg config.Config) int {
+	a, err := newApp(e, cfg)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
+		return 2
+	}
+	a.logger.Info("alfe-mcp serving on stdio", "version", buildVersion(), "api", a.client.BaseURL(), "read_only", cfg.ReadOnly, "config", cfg.File)
+	if err := tools.ServeStdio(ctx, a.server, e.stdin, e.stdout, a.logger); err != nil {
+		a.logger.Error("stdio server stopped", "error", err)
+		return 1
+	}
+	a.logger.Debug("alfe-mcp stopped")
+	return 0
+}

@@ -1,0 +1,21 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/alfe-mcp/alfe-mcp/config"
+	"github.com/alfe-mcp/alfe-mcp/tools"
+)
+
+// runTools prints {"tools": [...]} exactly as tools/list returns it for
+// this configuration. It needs no API key.
+func runTools(_ context.Context, e env, cfg config.Config) int {
+	out, err := tools.ListJSON(toolOptions(cfg, nil, nil))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(e.stdout, "%s\n", out)
+	return 0
+}
