@@ -11,15 +11,31 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
 	"github.com/alfe-mcp/alfe-mcp/config"
 	"github.com/alfe-mcp/alfe-mcp/logging"
+	"github.com/alfe-mcp/alfe-mcp/sandbox"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // app is what every serving command builds from the configuration: the
 // logger, the API client and the MCP server.
 type app struct {
-	logger *slog.Logger
-	client *apiclient.Client
-	server *server.MCPServer
+	logger  *slog.Logger
+	client  *apiclient.Client
+	server  *server.MCPServer
+	sandbox *sandbox.Server // nil unless --sandbox
+}
+
+// sandboxKey is the key sent to the built-in emulator: with --sandbox a
+// configured real key is never sent anywhere.
+const sandboxKey = "sk_sandbox_local"
+
+// Close stops what the app started.
+func (a *app) Close() {
+	a.client.CloseIdleConnections()
+	if a.sandbox != nil {
+		if err := a.sandbox.Close(); err != nil {
+			a.logger.Warn("sandbox did not stop cleanly", "error", err)
+		}
+	}
 }
 
 // errNoKey is reported, with exit status 2, when a command needs a key.
@@ -36,12 +52,25 @@ func newLogger(e env, cfg config.Config) *slog.Logger {
 	return logging.New(e.stderr, logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, Color: color, Secrets: []string{cfg.APIKey}})
 }
 
-// newApp builds the app for cfg. It needs an API key.
+// newApp builds the app for cfg. It needs an API key, unless cfg.Sandbox
+// asks for the built-in emulator of the API, which it then starts on a
+// loopback port. Close the app when done.
 func newApp(e env, cfg config.Config) (*app, error) {
+	var sb *sandbox.Server
+	if cfg.Sandbox {
+		var err error
+		if sb, err = sandbox.Listen(sandbox.Options{}); err != nil {
+			return nil, fmt.Errorf("start the sandbox: %w", err)
+		}
+		cfg.APIURL, cfg.APIKey = sb.URL(), sandboxKey
+	}
 	if cfg.APIKey == "" {
 		return nil, errNoKey
 	}
 	logger := newLogger(e, cfg)
+	if sb != nil {
+		logger.Info("sandbox in use: an in-memory emulator of the Alfe API; no request leaves this machine", "url", sb.URL())
+	}
 	client, err := apiclient.New(apiclient.Options{
 		BaseURL:   cfg.APIURL,
 		APIKey:    cfg.APIKey,
@@ -50,13 +79,21 @@ func newApp(e env, cfg config.Config) (*app, error) {
 		Observe:   tools.ObserveExchanges(logger),
 	})
 	if err != nil {
+		closeSandbox(sb)
 		return nil, err
 	}
 	srv, err := tools.NewServer(toolOptions(cfg, tools.StaticClient(client), logger))
 	if err != nil {
+		closeSandbox(sb)
 		return nil, err
 	}
-	return &app{logger: logger, client: client, server: srv}, nil
+	return &app{logger: logger, client: client, server: srv, sandbox: sb}, nil
+}
+
+func closeSandbox(sb *sandbox.Server) {
+	if sb != nil {
+		_ = sb.Close()
+	}
 }
 
 // toolOptions maps cfg onto the tools' options.

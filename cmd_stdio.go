@@ -16,6 +16,7 @@ func runStdio(ctx context.Context, e env, cfg config.Config) int {
 		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
 		return 2
 	}
+	defer a.Close()
 	a.logger.Info("alfe-mcp serving on stdio", "version", buildVersion(), "api", a.client.BaseURL(), "read_only", cfg.ReadOnly, "config", cfg.File)
 	if err := tools.ServeStdio(ctx, a.server, e.stdin, e.stdout, a.logger); err != nil {
 		a.logger.Error("stdio server stopped", "error", err)

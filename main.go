@@ -26,9 +26,14 @@ const usage = `alfe-mcp: an MCP server for managing an Alfe agent's integrations
 Usage:
   alfe-mcp [stdio] [flags]   serve MCP over stdin/stdout (the default)
   alfe-mcp tools [flags]     print the tool catalogue as tools/list returns it
+  alfe-mcp call TOOL [JSON] [flags]
+                             call one tool through the full MCP path and print its result
+  alfe-mcp check [flags]     check the configuration and the API key against the API
   alfe-mcp version           print the version
 
 The API key comes from --api-key-file or the ALFE_API_KEY environment variable.
+Add --sandbox to any command to try it against a built-in emulator of the
+Alfe API, with no account or key: alfe-mcp call get_registry --sandbox
 Run 'alfe-mcp stdio -h' for the flags.
 `
 
@@ -53,6 +58,10 @@ func lookup(name string) (command, bool) {
 		return runStdio, true
 	case "tools":
 		return runTools, true
+	case "call":
+		return runCall, true
+	case "check":
+		return runCheck, true
 	}
 	return nil, false
 }
@@ -91,7 +100,19 @@ func run(ctx context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
 		return 2
 	}
+	if len(cfg.Args) > maxArgs(name) {
+		fmt.Fprintf(e.stderr, "alfe-mcp: unexpected argument %q (usage: alfe-mcp %s [flags]; run 'alfe-mcp help')\n", cfg.Args[maxArgs(name)], name)
+		return 2
+	}
 	return cmd(ctx, e, cfg)
+}
+
+// maxArgs is how many positional arguments a subcommand takes.
+func maxArgs(name string) int {
+	if name == "call" {
+		return 2 // TOOL [JSON]
+	}
+	return 0
 }
 
 // buildVersion is the -ldflags version, else the module version, else "dev".

@@ -36,7 +36,9 @@ type Config struct {
 	Tools      []string `json:"tools"`
 	LogLevel   string   `json:"logLevel"`
 	LogFormat  string   `json:"logFormat"`
+	Sandbox    bool     `json:"sandbox"`
 	APIKey     string   `json:"-"`
+	Args       []string `json:"-"` // positional arguments, e.g. call's tool name
 	File       string   `json:"-"` // the config file read, if any
 }
 
@@ -95,19 +97,23 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		flagTimeout  = fs.Duration("timeout", 0, "per-request timeout for the Alfe API (default 30s)")
 		flagLevel    = fs.String("log-level", "", "log `level`: debug, info, warn, error (default info)")
 		flagFormat   = fs.String("log-format", "", "log `format`: text or json (default text)")
+		flagSandbox  = fs.Bool("sandbox", false, "talk to a built-in emulator of the Alfe API instead of the real one (no key or account needed)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: alfe-mcp %s [flags]\n\nFlags:\n", name)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	// Positional arguments may stand before, between or after the flags.
+	var positional []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
 			return Config{}, err
 		}
-		return Config{}, err
-	}
-	if fs.NArg() > 0 {
-		return Config{}, fmt.Errorf("unexpected argument %q (flags follow the subcommand: alfe-mcp %s --flag value)", fs.Arg(0), name)
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -145,6 +151,10 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if set["log-format"] {
 		cfg.LogFormat = *flagFormat
 	}
+	if set["sandbox"] {
+		cfg.Sandbox = *flagSandbox
+	}
+	cfg.Args = positional
 
 	switch {
 	case set["api-key-file"]:
