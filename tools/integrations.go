@@ -124,9 +124,12 @@ func updateIntegrationConfig() Tool {
 func removeIntegration() Tool {
 	return define("remove_integration", "Remove an integration",
 		"Remove an installed integration from this agent: its tools turn off and what it set up for this agent is cleaned up; other agents are unaffected. "+
-			"Only call it when the user asked for the removal. Returns {integrationId, removed: true}.",
+			"Only call it when the user asked for the removal; clients that support forms ask the user to confirm by typing the id. Returns {integrationId, removed: true}.",
 		Hints{Destructive: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.RemoveIntegrationInput) (schemas.RemoveIntegrationOutput, error) {
+			if err := confirmRemoval(ctx, call, in.IntegrationID); err != nil {
+				return schemas.RemoveIntegrationOutput{}, err
+			}
 			if err := call.Client.RemoveIntegration(ctx, in.IntegrationID); err != nil {
 				return schemas.RemoveIntegrationOutput{}, notInstalled(err, in.IntegrationID)
 			}

@@ -60,6 +60,14 @@ type Options struct {
 	ReadOnly     bool          // register only read-only tools
 	Allow        []string      // if non-empty, register only these tools
 	PollInterval time.Duration // get_oauth_status polling, default 1s
+	// Elicitation says whether this transport can ask the user to confirm a
+	// removal (default ElicitAlways: stdio and stateful HTTP).
+	Elicitation Elicitation
+	// StateKey signs the confirmation state that clients echo back; random
+	// when empty. Replicas behind one load balancer need the same key.
+	StateKey []byte
+
+	confirmKey stateKey
 }
 
 // Select returns the tools of the catalogue that opts enable. An unknown
@@ -109,10 +117,14 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.confirmKey, err = newStateKey(opts.StateKey); err != nil {
+		return nil, err
+	}
 	s := server.NewMCPServer("alfe-mcp", opts.Version,
 		server.WithTitle("Alfe integrations"),
 		server.WithInstructions(instructions),
 		server.WithToolCapabilities(false),
+		server.WithElicitation(),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
 	)

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -109,6 +110,10 @@ func (t Tool) serverTool(opts *Options) server.ServerTool {
 			}
 			call := &Call{Client: client, Request: req, deps: opts}
 			out, err := t.handle(ctx, call, rawArguments(req))
+			var interim interimResult
+			if errors.As(err, &interim) {
+				return interim.res, nil
+			}
 			if err != nil {
 				return errorResult(err), nil
 			}

@@ -1,0 +1,208 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+)
+
+// elicitor answers elicitation requests as a user would.
+type elicitor struct {
+	action mcp.ElicitationResponseAction
+	typed  string
+	asked  atomic.Int32
+}
+
+func (e *elicitor) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	e.asked.Add(1)
+	res := &mcp.ElicitationResult{}
+	res.Action = e.action
+	if e.action == mcp.ElicitationResponseActionAccept {
+		res.Content = map[string]any{"integrationId": e.typed}
+	}
+	return res, nil
+}
+
+// deleteCounter is an upstream that counts DELETEs and answers 204.
+func deleteCounter(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var deletes atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete {
+			deletes.Add(1)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &deletes
+}
+
+func confirmClient(t *testing.T, upstream string, era string, el *elicitor, mode Elicitation) *client.Client {
+	t.Helper()
+	c, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(Options{Client: StaticClient(c), Elicitation: mode})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var opts []client.ClientOption
+	if era == "legacy" {
+		opts = append(opts, client.WithProtocolVersion(mcp.ProtocolVersion20251125))
+	}
+	if el != nil {
+		opts = append(opts, client.WithElicitationHandler(el))
+	}
+	mc, err := client.NewInProcessClientWithOptions(s, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mc.Close() })
+	ctx := context.Background()
+	if err := mc.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var init mcp.InitializeRequest
+	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
+	if el != nil {
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}}
+	}
+	if _, err := mc.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	return mc
+}
+
+func callRemove(t *testing.T, mc *client.Client, id string) *mcp.CallToolResult {
+	t.Helper()
+	var req mcp.CallToolRequest
+	req.Params.Name = "remove_integration"
+	req.Params.Arguments = map[string]any{"integrationId": id}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := mc.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("remove_integration: protocol error %v", err)
+	}
+	return res
+}
+
+func text(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if tc, ok := mcp.AsTextContent(c); ok {
+			parts = append(parts, tc.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func TestRemoveConfirmation(t *testing.T) {
+	cases := []struct {
+		name       string
+		el         *elicitor // nil: the client cannot elicit
+		mode       Elicitation
+		wantAsked  bool
+		wantDelete bool
+		wantText   string
+	}{
+		{"accepted with the right id", &elicitor{action: mcp.ElicitationResponseActionAccept, typed: "github"}, ElicitAlways, true, true, `"removed":true`},
+		{"declined", &elicitor{action: mcp.ElicitationResponseActionDecline}, ElicitAlways, true, false, "declined the removal of 'github'. Nothing was removed."},
+		{"cancelled", &elicitor{action: mcp.ElicitationResponseActionCancel}, ElicitAlways, true, false, "Nothing was removed."},
+		{"wrong id typed", &elicitor{action: mcp.ElicitationResponseActionAccept, typed: "githbu"}, ElicitAlways, true, false, "does not match 'github'. Nothing was removed."},
+		{"client without elicitation proceeds", nil, ElicitAlways, false, true, `"removed":true`},
+		{"transport without elicitation proceeds", &elicitor{action: mcp.ElicitationResponseActionDecline}, ElicitNever, false, true, `"removed":true`},
+	}
+	for _, era := range []string{"modern", "legacy"} {
+		for _, tc := range cases {
+			t.Run(era+"/"+tc.name, func(t *testing.T) {
+				up, deletes := deleteCounter(t)
+				mc := confirmClient(t, up.URL, era, tc.el, tc.mode)
+				res := callRemove(t, mc, "github")
+				got := text(res)
+				if !strings.Contains(got, tc.wantText) {
+					t.Errorf("result %q does not contain %q", got, tc.wantText)
+				}
+				if res.IsError == tc.wantDelete {
+					t.Errorf("isError = %v, want %v (%s)", res.IsError, !tc.wantDelete, got)
+				}
+				if asked := tc.el != nil && tc.el.asked.Load() > 0; asked != tc.wantAsked {
+					t.Errorf("asked = %v, want %v", asked, tc.wantAsked)
+				}
+				if n := deletes.Load(); (n > 0) != tc.wantDelete {
+					t.Errorf("upstream DELETEs = %d, want delete=%v", n, tc.wantDelete)
+				}
+			})
+		}
+	}
+}
+
+// A modern client that tampers with the request state, or answers without
+// one, removes nothing.
+func TestRemoveConfirmationForgedState(t *testing.T) {
+	up, deletes := deleteCounter(t)
+	c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
+	key, _ := newStateKey(nil)
+	other, _ := newStateKey(nil)
+	valid := key.sign("github", time.Now().Add(time.Minute))
+	expired := key.sign("github", time.Now().Add(-time.Minute))
+	forOther := key.sign("slack", time.Now().Add(time.Minute))
+	wrongKey := other.sign("github", time.Now().Add(time.Minute))
+	enc, _, _ := strings.Cut(valid, ".")
+	tampered := enc + ".AAAA"
+
+	for _, tc := range []struct {
+		name, state string
+		answer      bool
+		want        string
+	}{
+		{"tampered signature", tampered, true, "signature does not match"},
+		{"signed by another server", wrongKey, true, "signature does not match"},
+		{"expired", expired, true, "expired"},
+		{"issued for another integration", forOther, true, "issued for 'slack'"},
+		{"garbage", "not-a-state", true, "malformed"},
+		{"state without an answer", valid, false, "not answered"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := NewServer(Options{Client: StaticClient(c), StateKey: key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			params := map[string]any{
+				"name":         "remove_integration",
+				"arguments":    map[string]any{"integrationId": "github"},
+				"requestState": tc.state,
+				"_meta": map[string]any{
+					"io.modelcontextprotocol/protocolVersion":    mcp.LATEST_PROTOCOL_VERSION,
+					"io.modelcontextprotocol/clientCapabilities": map[string]any{"elicitation": map[string]any{"form": map[string]any{}}},
+					"io.modelcontextprotocol/clientInfo":         map[string]any{"name": "t", "version": "1"},
+				},
+			}
+			if tc.answer {
+				params["inputResponses"] = map[string]any{confirmInputID: map[string]any{"action": "accept", "content": map[string]any{"integrationId": "github"}}}
+			}
+			msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
+			resp := s.HandleMessage(context.Background(), msg)
+			out, _ := json.Marshal(resp)
+			if !strings.Contains(string(out), tc.want) || !strings.Contains(string(out), "Nothing was removed.") || !strings.Contains(string(out), `"isError":true`) {
+				t.Errorf("response %s lacks %q", out, tc.want)
+			}
+			if deletes.Load() != 0 {
+				t.Fatalf("upstream got %d DELETEs", deletes.Load())
+			}
+		})
+	}
+}
