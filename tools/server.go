@@ -125,6 +125,8 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 		server.WithInstructions(instructions),
 		server.WithToolCapabilities(false),
 		server.WithElicitation(),
+		server.WithResourceCapabilities(false, false),
+		server.WithPromptCapabilities(false),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
 	)
@@ -133,6 +135,9 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 		serverTools = append(serverTools, t.serverTool(&opts))
 	}
 	s.AddTools(serverTools...)
+	s.AddResources(resources(&opts)...)
+	s.AddResourceTemplates(resourceTemplates(&opts)...)
+	s.AddPrompts(prompts()...)
 	return s, nil
 }
 

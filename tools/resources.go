@@ -1,0 +1,100 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/schemas"
+)
+
+// The resources: read-only JSON views of the same data the read tools return,
+// for hosts that let the user attach context.
+
+const (
+	integrationsURI   = "alfe://integrations"
+	registryURI       = "alfe://registry"
+	configURITemplate = "alfe://integrations/{integrationId}/config"
+	jsonMIME          = "application/json"
+)
+
+// resources returns the static resources, bound to opts.
+func resources(opts *Options) []server.ServerResource {
+	return []server.ServerResource{
+		{
+			Resource: mcp.NewResource(integrationsURI, "installed_integrations",
+				mcp.WithResourceTitle("Installed integrations"),
+				mcp.WithResourceDescription("The integrations installed on this Alfe agent, as list_integrations returns them: {integrations: [...]}."),
+				mcp.WithMIMEType(jsonMIME)),
+			Handler: readJSON(opts, func(ctx context.Context, call *Call, _ mcp.ReadResourceRequest) (any, error) {
+				list, err := call.Client.ListIntegrations(ctx)
+				return schemas.ListIntegrationsOutput{Integrations: list}, err
+			}),
+		},
+		{
+			Resource: mcp.NewResource(registryURI, "integration_registry",
+				mcp.WithResourceTitle("Integration registry"),
+				mcp.WithResourceDescription("The integrations this agent can install, as get_registry returns them: {integrations: [...]}."),
+				mcp.WithMIMEType(jsonMIME)),
+			Handler: readJSON(opts, func(ctx context.Context, call *Call, _ mcp.ReadResourceRequest) (any, error) {
+				return call.Client.GetRegistry(ctx)
+			}),
+		},
+	}
+}
+
+// resourceTemplates returns the resource templates, bound to opts.
+func resourceTemplates(opts *Options) []server.ServerResourceTemplate {
+	return []server.ServerResourceTemplate{{
+		Template: mcp.NewResourceTemplate(configURITemplate, "integration_config",
+			mcp.WithTemplateTitle("Integration config"),
+			mcp.WithTemplateDescription("The configuration of one installed integration, as get_integration_config returns it: {integrationId, config}."),
+			mcp.WithTemplateMIMEType(jsonMIME)),
+		Handler: server.ResourceTemplateHandlerFunc(readJSON(opts, func(ctx context.Context, call *Call, req mcp.ReadResourceRequest) (any, error) {
+			id := templateArg(req.Params.Arguments["integrationId"])
+			if err := (schemas.GetIntegrationConfigInput{IntegrationID: id}).Validate(); err != nil {
+				return nil, err
+			}
+			cfg, err := call.Client.GetIntegrationConfig(ctx, id)
+			return cfg, notInstalled(err, id)
+		})),
+	}}
+}
+
+// readJSON adapts a reader of data to a resource handler that answers with
+// the data as JSON. Failures become errors whose text follows the tools'
+// error convention.
+func readJSON(opts *Options, read func(ctx context.Context, call *Call, req mcp.ReadResourceRequest) (any, error)) server.ResourceHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		client, err := opts.Client(ctx)
+		if err != nil {
+			return nil, errors.New(describe(err))
+		}
+		v, err := read(ctx, &Call{Client: client, deps: opts}, req)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", req.Params.URI, describe(err))
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: encode: %w", req.Params.URI, err)
+		}
+		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: jsonMIME, Text: string(b)}}, nil
+	}
+}
+
+// templateArg is a URI template variable's single value (mcp-go gives lists).
+func templateArg(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []string:
+		if len(v) == 1 {
+			return v[0]
+		}
+	}
+	return ""
+}
