@@ -216,13 +216,13 @@ func (c *Client) exchange(ctx context.Context, req *http.Request, method, path s
 	raw = c.redact(raw)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, nil, newAPIError(method, path, resp, raw, time.Now())
+		return resp.StatusCode, nil, newAPIError(method, path, resp, raw, time.Now(), c.redactString)
 	}
 	data, err := unwrapData(raw)
 	if err != nil {
 		return resp.StatusCode, nil, &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Reason: err.Error()}
 	}
-	return resp.StatusCode, data, nil
+	return resp.StatusCode, c.redactData(data), nil
 }
 
 // unwrapData returns the "data" of an envelope; nil for an empty body.
@@ -257,7 +257,12 @@ func (c *Client) transportError(ctx context.Context, method, path string, err er
 		if errors.Is(ctxErr, context.DeadlineExceeded) && c.timeout > 0 {
 			return &TimeoutError{Method: method, Path: path, After: c.timeout}
 		}
-		return fmt.Errorf("%s %s: %w", method, path, context.Cause(ctx))
+		// Keep ctxErr in the chain: a cause set through WithCancelCause
+		// replaces it in context.Cause, and callers test for context.Canceled.
+		if cause := context.Cause(ctx); cause != nil && cause != ctxErr {
+			return fmt.Errorf("%s %s: %w: %w", method, path, ctxErr, cause)
+		}
+		return fmt.Errorf("%s %s: %w", method, path, ctxErr)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -283,13 +288,38 @@ func (c *Client) redact(b []byte) []byte {
 	return b
 }
 
+// redactData redacts the key from data once more after normalising its JSON
+// escapes: an upstream may escape the key's characters ("\/", "\u0061") so
+// that the redaction of the raw body misses it. Data without escapes, or
+// whose decoded text holds no key, is returned unchanged.
+func (c *Client) redactData(data json.RawMessage) json.RawMessage {
+	if c.key == "" || bytes.IndexByte(data, '\\') < 0 {
+		return data
+	}
+	var v any
+	if err := decodeExact(data, &v); err != nil {
+		return data
+	}
+	canon, err := json.Marshal(v)
+	if err != nil {
+		return data
+	}
+	if red := c.redact(canon); !bytes.Equal(red, canon) {
+		return red
+	}
+	return data
+}
+
+// redactString replaces the API key in s.
+func (c *Client) redactString(s string) string { return string(c.redact([]byte(s))) }
+
 // redactErr keeps an error's chain while redacting the key from its text.
 type redactErr struct {
 	err error
 	c   *Client
 }
 
-func (e redactErr) Error() string { return string(e.c.redact([]byte(e.err.Error()))) }
+func (e redactErr) Error() string { return e.c.redactString(e.err.Error()) }
 func (e redactErr) Unwrap() error { return e.err }
 
 // escapePath escapes every segment, refusing empty ones, and escapes "." and

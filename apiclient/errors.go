@@ -108,17 +108,19 @@ func (e *DecodeError) Error() string {
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // newAPIError builds an APIError from a non-2xx answer and its (redacted,
-// capped) body, whatever shape the body has.
-func newAPIError(method, path string, resp *http.Response, body []byte, now time.Time) *APIError {
+// capped) body, whatever shape the body has. redact removes the API key from
+// header values and from text decoded out of the body (JSON or HTML escapes
+// can hide it from a redaction of the raw body).
+func newAPIError(method, path string, resp *http.Response, body []byte, now time.Time, redact func(string) string) *APIError {
 	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
 	for _, h := range assumedRequestIDHeaders {
 		if v := resp.Header.Get(h); v != "" {
-			e.RequestID = clip(v, 128)
+			e.RequestID = clip(redact(v), 128)
 			break
 		}
 	}
 	e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
-	e.Code, e.Message = parseErrorBody(resp.Header.Get("Content-Type"), body)
+	e.Code, e.Message = parseErrorBody(resp.Header.Get("Content-Type"), body, redact)
 	if e.Message == "" {
 		e.Message = StatusText(resp.StatusCode)
 	}
@@ -126,9 +128,9 @@ func newAPIError(method, path string, resp *http.Response, body []byte, now time
 }
 
 // parseErrorBody extracts a code and message from a JSON error body, a plain
-// text body or an HTML page. It returns empty strings when the body says
-// nothing useful.
-func parseErrorBody(contentType string, body []byte) (code, message string) {
+// text body or an HTML page, applying redact to them before anything else. It
+// returns empty strings when the body says nothing useful.
+func parseErrorBody(contentType string, body []byte, redact func(string) string) (code, message string) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return "", ""
@@ -137,12 +139,12 @@ func parseErrorBody(contentType string, body []byte) (code, message string) {
 		var m map[string]any
 		if json.Unmarshal(trimmed, &m) == nil {
 			code, message = assumedErrorFields(m)
-			return clip(code, 100), clip(oneLine(message), 500)
+			return clip(redact(code), 100), clip(oneLine(redact(message)), 500)
 		}
 	}
 	if trimmed[0] == '<' || strings.Contains(contentType, "html") {
 		if m := titleRE.FindSubmatch(trimmed); m != nil {
-			return "", clip(oneLine(html.UnescapeString(string(m[1]))), 200)
+			return "", clip(oneLine(redact(html.UnescapeString(string(m[1])))), 200)
 		}
 		return "", ""
 	}

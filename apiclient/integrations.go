@@ -34,7 +34,7 @@ func (r Registry) MarshalJSON() ([]byte, error) {
 type InstallRequest struct {
 	IntegrationID string         // required, e.g. "github"
 	Version       string         // optional; the API installs the latest when empty
-	Config        map[string]any // optional initial configuration
+	Config        map[string]any // optional initial configuration; left out when empty
 }
 
 // ListIntegrations returns the integrations installed on the agent
@@ -99,7 +99,7 @@ func (c *Client) InstallIntegration(ctx context.Context, in InstallRequest) (Int
 	if in.Version != "" {
 		body["version"] = in.Version
 	}
-	if in.Config != nil {
+	if len(in.Config) > 0 {
 		body["config"] = in.Config
 	}
 	data, err := c.do(ctx, request{method: method, path: path, body: body})
