@@ -1,0 +1,795 @@
+// Command bench measures alfe-mcp against the targets of issue 6. It builds
+// the stripped binary, starts a loopback test upstream, speaks MCP to the
+// server over stdio (raw JSON-RPC lines, legacy handshake) and, when the
+// binary has the http command, over streamable HTTP, and prints a table and a
+// JSON document of the figures next to their targets.
+//
+// Next to every figure it prints the same figure for ./bench/floor, a
+// hand-written minimal server doing the same work, built and measured in the
+// same run: the limit of the machine the figures were taken on.
+//
+//	go run ./bench                       # from the repository root
+//	go run ./bench -json bench.json      # also write the JSON
+//	go run ./bench -bin ./alfe-mcp       # measure a given binary
+//
+// Linux only (it reads /proc). Every loop is bounded; every socket is on
+// 127.0.0.1.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+)
+
+// settings are the flags.
+type settings struct {
+	Bin         string        `json:"-"`
+	Src         string        `json:"-"`
+	JSONFile    string        `json:"-"`
+	Floor       bool          `json:"floor"`
+	Items       int           `json:"items"`
+	Delay       time.Duration `json:"upstreamDelay"`
+	BurstDelay  time.Duration `json:"burstUpstreamDelay"`
+	ColdRuns    int           `json:"coldRuns"`
+	ListRuns    int           `json:"toolsListRuns"`
+	Calls       int           `json:"sequentialCalls"`
+	Warmup      int           `json:"warmupCalls"`
+	InFlight    int           `json:"inFlight"`
+	Bursts      int           `json:"bursts"`
+	TPDuration  time.Duration `json:"throughputDuration"`
+	TPCalls     int           `json:"throughputMaxCalls"`
+	RSSCalls    int           `json:"rssCalls"`
+	HTTP        string        `json:"http"`
+	ServerArgs  string        `json:"serverArgs"`
+	CallTimeout time.Duration `json:"callTimeout"`
+}
+
+func parseFlags() settings {
+	var s settings
+	flag.StringVar(&s.Bin, "bin", "", "measure this alfe-mcp `binary` instead of building one (the size check then reports its size)")
+	flag.StringVar(&s.Src, "src", "", "build alfe-mcp from this module `dir` (default: the module the bench is run in)")
+	flag.StringVar(&s.JSONFile, "json", "", "also write the results as JSON to `file` (- for stdout)")
+	flag.BoolVar(&s.Floor, "floor", true, "also measure ./bench/floor, the hand-written reference server")
+	flag.IntVar(&s.Items, "items", 3, "integrations in the upstream's answer")
+	flag.DurationVar(&s.Delay, "delay", 0, "upstream delay for the latency, throughput and RSS phases")
+	flag.DurationVar(&s.BurstDelay, "burst-delay", 100*time.Millisecond, "upstream delay for the burst phase")
+	flag.IntVar(&s.ColdRuns, "cold", 20, "cold starts")
+	flag.IntVar(&s.ListRuns, "list", 200, "tools/list calls")
+	flag.IntVar(&s.Calls, "calls", 2000, "sequential calls (interleaved with direct GETs)")
+	flag.IntVar(&s.Warmup, "warmup", 200, "warm-up calls before each measured phase")
+	flag.IntVar(&s.InFlight, "inflight", 16, "calls in flight in the burst, throughput and RSS phases")
+	flag.IntVar(&s.Bursts, "bursts", 7, "measured bursts (after one warm-up burst)")
+	flag.DurationVar(&s.TPDuration, "tp-duration", 5*time.Second, "throughput phase: at most this long")
+	flag.IntVar(&s.TPCalls, "tp-calls", 200000, "throughput phase: at most this many calls")
+	flag.IntVar(&s.RSSCalls, "rss-calls", 10000, "calls between the RSS readings")
+	flag.StringVar(&s.HTTP, "http", "auto", "streamable HTTP: auto (if the binary has the http command) or off")
+	flag.StringVar(&s.ServerArgs, "server-args", "", "extra flags for alfe-mcp, space-separated (e.g. \"--log-level warn\")")
+	flag.DurationVar(&s.CallTimeout, "timeout", 10*time.Second, "give up on a call after this long")
+	flag.Parse()
+	return s
+}
+
+// Report is the JSON document. Durations are in microseconds unless a field
+// name says otherwise.
+type Report struct {
+	Time       string    `json:"time"`
+	Machine    Machine   `json:"machine"`
+	LoadBefore string    `json:"loadAvgBefore"`
+	LoadAfter  string    `json:"loadAvgAfter"`
+	Settings   settings  `json:"settings"`
+	Server     Figures   `json:"server"`
+	Floor      *Figures  `json:"floor,omitempty"`
+	ToolsList  ListStats `json:"toolsList"`
+	DirectGET  Dist      `json:"directGET"`
+	HTTP       *HTTPFig  `json:"http,omitempty"`
+	HTTPNote   string    `json:"httpNote,omitempty"`
+	ReplyBytes int       `json:"callReplyBytes"`
+	Checks     []Check   `json:"checks"`
+	Errors     []string  `json:"errors,omitempty"`
+}
+
+// Figures are what is measured for a stdio server (alfe-mcp or the floor).
+type Figures struct {
+	BinaryBytes int64   `json:"binaryBytes"`
+	ColdStart   Dist    `json:"coldStartUs"`
+	Latency     Dist    `json:"callLatency"`
+	Direct      Dist    `json:"directGETLatency"` // the GETs interleaved with these calls
+	OverheadUs  float64 `json:"overheadP50Us"`    // Latency.P50 − Direct.P50
+	SeqCPUUs    float64 `json:"sequentialCPUPerCallUs"`
+	Burst       Burst   `json:"burst"`
+	Throughput  TP      `json:"throughput"`
+	RSS         RSS     `json:"rss"`
+}
+
+type ListStats struct {
+	Dist
+	Bytes int `json:"bytes"`
+	Tools int `json:"tools"`
+}
+
+type HTTPFig struct {
+	Stateful       Dist     `json:"stateful"`
+	Direct         Dist     `json:"directGETLatency"` // interleaved with the stateful calls
+	Stateless      *Dist    `json:"stateless,omitempty"`
+	OverheadUs     float64  `json:"overheadP50Us"`
+	Ratio          float64  `json:"statefulOverStdioP50"`
+	StatelessRatio *float64 `json:"statelessOverStdioP50,omitempty"`
+}
+
+type Burst struct {
+	N        int       `json:"n"`
+	DelayMs  float64   `json:"upstreamDelayMs"`
+	FirstMs  float64   `json:"firstBurstMs"`
+	WallMs   []float64 `json:"wallMs"`
+	MedianMs float64   `json:"medianMs"`
+}
+
+type TP struct {
+	InFlight    int     `json:"inFlight"`
+	Calls       int     `json:"calls"`
+	Seconds     float64 `json:"seconds"`
+	CallsPerSec float64 `json:"callsPerSec"`
+	ServerCPUUs float64 `json:"serverCPUPerCallUs"`
+	BenchCPUUs  float64 `json:"benchCPUPerCallUs"`
+	NewConns    int64   `json:"newUpstreamConnsAfterWarmup"`
+	WarmConns   int64   `json:"newUpstreamConnsInWarmup"`
+	Latency     Dist    `json:"latency"`
+}
+
+type RSS struct {
+	AfterStart  Mem     `json:"afterStart"`
+	AfterFirst  Mem     `json:"afterFirst"`
+	AfterSecond Mem     `json:"afterSecond"`
+	GrowthMB    float64 `json:"growthMiB"`
+	CallsEach   int     `json:"callsEach"`
+}
+
+// Check is one figure against its target.
+type Check struct {
+	Name   string   `json:"name"`
+	Value  float64  `json:"value"`
+	Floor  *float64 `json:"floor,omitempty"`
+	Unit   string   `json:"unit"`
+	Target string   `json:"target"`
+	Status string   `json:"status"` // PASS, MISS or SKIP
+}
+
+func main() {
+	s := parseFlags()
+	if err := run(s); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func call(srv *stdioServer) func() (time.Duration, error) {
+	return func() (time.Duration, error) { _, d, err := srv.call("tools/call", callParams); return d, err }
+}
+
+func run(s settings) error {
+	rep := &Report{Time: time.Now().UTC().Format(time.RFC3339), Settings: s, LoadBefore: loadAvg()}
+	rep.Machine = machine(goVersion())
+	args := strings.Fields(s.ServerArgs)
+
+	// Build.
+	root, err := moduleRoot()
+	if err != nil && (s.Bin == "" && s.Src == "" || s.Floor) {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "alfe-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := s.Bin
+	if bin == "" {
+		src := s.Src
+		if src == "" {
+			src = root
+		}
+		logf("building alfe-mcp in %s (go build -ldflags \"-s -w\")", src)
+		if bin, err = build(src, ".", dir, "alfe-mcp"); err != nil {
+			return err
+		}
+	}
+	floorBin := ""
+	if s.Floor {
+		if floorBin, err = build(root, "./bench/floor", dir, "floor"); err != nil {
+			return err
+		}
+		rep.Floor = &Figures{}
+		rep.Floor.BinaryBytes = fileSize(floorBin)
+	}
+	rep.Server.BinaryBytes = fileSize(bin)
+
+	up, err := startUpstream(s.Items)
+	if err != nil {
+		return err
+	}
+	defer up.close()
+	direct := newDirect(up.url, s.CallTimeout)
+
+	// Cold start, alternating alfe-mcp and the floor.
+	logf("cold start: %d runs", s.ColdRuns)
+	var colds, floorColds []time.Duration
+	for range s.ColdRuns {
+		d, err := coldStart(bin, up.url, args, s.CallTimeout)
+		if err != nil {
+			return fmt.Errorf("cold start: %w", err)
+		}
+		colds = append(colds, d)
+		if s.Floor {
+			if d, err = coldStart(floorBin, up.url, nil, s.CallTimeout); err != nil {
+				return fmt.Errorf("floor cold start: %w", err)
+			}
+			floorColds = append(floorColds, d)
+		}
+	}
+	rep.Server.ColdStart = summarize(colds)
+	if s.Floor {
+		rep.Floor.ColdStart = summarize(floorColds)
+	}
+
+	// alfe-mcp over stdio: tools/list, latency, then the per-server phases.
+	srv, err := startInitialized(bin, up.url, args, s)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	logf("tools/list: %d calls", s.ListRuns)
+	var lists []time.Duration
+	var listLine []byte
+	for range s.ListRuns {
+		line, d, err := srv.call("tools/list", "")
+		if err != nil {
+			return err
+		}
+		lists = append(lists, d)
+		listLine = line
+	}
+	rep.ToolsList = ListStats{Dist: summarize(lists), Bytes: len(listLine), Tools: countTools(listLine)}
+	first, _, _ := srv.call("tools/call", callParams)
+	rep.ReplyBytes = len(first)
+
+	up.setDelay(s.Delay)
+	logf("alfe-mcp stdio latency: %d warm-up + %d rounds of a call and a direct GET", s.Warmup, s.Calls)
+	if rep.Server.Latency, rep.Server.Direct, err = latencyLoop(call(srv), direct, s); err != nil {
+		return fmt.Errorf("stdio: %w", err)
+	}
+	rep.DirectGET = rep.Server.Direct
+	rep.Server.OverheadUs = round1(rep.Server.Latency.P50 - rep.Server.Direct.P50)
+
+	// Streamable HTTP, one server at a time, each with its own direct GETs.
+	if s.HTTP != "off" {
+		switch has, stateless := httpSupport(bin); {
+		case !has:
+			rep.HTTPNote = "the binary has no http command"
+		default:
+			h, err := httpLatency(bin, up.url, false, args, direct, s)
+			if err != nil {
+				rep.Errors = append(rep.Errors, "http: "+err.Error())
+				rep.HTTPNote = "http failed: " + err.Error()
+				break
+			}
+			h.OverheadUs = round1(h.Stateful.P50 - h.Direct.P50)
+			h.Ratio = round3(h.Stateful.P50 / rep.Server.Latency.P50)
+			if stateless {
+				hl, err := httpLatency(bin, up.url, true, args, direct, s)
+				if err != nil {
+					rep.Errors = append(rep.Errors, "http --stateless: "+err.Error())
+				} else {
+					r := round3(hl.Stateful.P50 / rep.Server.Latency.P50)
+					h.Stateless, h.StatelessRatio = &hl.Stateful, &r
+				}
+			}
+			rep.HTTP = h
+		}
+	} else {
+		rep.HTTPNote = "disabled with -http off"
+	}
+
+	if err := phases(&rep.Server, srv, bin, args, up, &up.srvConns, s); err != nil {
+		return err
+	}
+	if b := srv.bad.Load(); b > 0 {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("stdio: %d calls returned errors", b))
+	}
+	srv.stop()
+
+	// The floor, alone, the same way.
+	if s.Floor {
+		flr, err := startInitialized(floorBin, up.url, nil, s)
+		if err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		defer flr.stop()
+		logf("floor stdio latency: %d warm-up + %d rounds of a call and a direct GET", s.Warmup, s.Calls)
+		if rep.Floor.Latency, rep.Floor.Direct, err = latencyLoop(call(flr), direct, s); err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		rep.Floor.OverheadUs = round1(rep.Floor.Latency.P50 - rep.Floor.Direct.P50)
+		if err := phases(rep.Floor, flr, floorBin, nil, up, &up.flrConns, s); err != nil {
+			return fmt.Errorf("floor: %w", err)
+		}
+		flr.stop()
+	}
+
+	rep.LoadAfter = loadAvg()
+	rep.Checks = checks(rep)
+	printReport(os.Stdout, rep)
+	if s.JSONFile != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		b = append(b, '\n')
+		if s.JSONFile == "-" {
+			os.Stdout.Write(b) //nolint:errcheck
+		} else if err := os.WriteFile(s.JSONFile, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// latencyLoop times s.Calls sequential calls, each paired with a direct GET
+// of the same upstream endpoint (alternating which goes first), after
+// s.Warmup unmeasured rounds.
+func latencyLoop(do func() (time.Duration, error), direct *directClient, s settings) (Dist, Dist, error) {
+	var calls, gets []time.Duration
+	for i := range s.Warmup + s.Calls {
+		for j := range 2 {
+			var d time.Duration
+			var err error
+			if (i+j)%2 == 0 {
+				d, err = do()
+				if err == nil && i >= s.Warmup {
+					calls = append(calls, d)
+				}
+			} else {
+				d, err = direct.get()
+				if err == nil && i >= s.Warmup {
+					gets = append(gets, d)
+				}
+			}
+			if err != nil {
+				return Dist{}, Dist{}, err
+			}
+		}
+	}
+	return summarize(calls), summarize(gets), nil
+}
+
+// httpLatency starts `alfe-mcp http`, runs the latency loop over streamable
+// HTTP and stops the server.
+func httpLatency(bin, apiURL string, stateless bool, args []string, direct *directClient, s settings) (*HTTPFig, error) {
+	h, err := startHTTPClient(bin, apiURL, stateless, args, s.CallTimeout, s.Items)
+	if err != nil {
+		return nil, err
+	}
+	defer h.stop()
+	name := "http"
+	if stateless {
+		name = "http --stateless"
+	}
+	logf("alfe-mcp %s latency: %d warm-up + %d rounds of a call and a direct GET", name, s.Warmup, s.Calls)
+	fig := &HTTPFig{}
+	do := func() (time.Duration, error) { _, d, err := h.call("tools/call", callParams); return d, err }
+	if fig.Stateful, fig.Direct, err = latencyLoop(do, direct, s); err != nil {
+		return nil, err
+	}
+	if b := h.bad.Load(); b > 0 {
+		return nil, fmt.Errorf("%d calls returned errors", b)
+	}
+	return fig, nil
+}
+
+// phases runs, on one stdio server, the CPU-per-sequential-call, burst,
+// throughput and (in a fresh process) RSS phases. conns counts the
+// upstream connections the server opens.
+func phases(f *Figures, srv *stdioServer, bin string, args []string, up *upstream, conns *atomic.Int64, s settings) error {
+	name := "alfe-mcp"
+	if strings.HasSuffix(bin, "floor") {
+		name = "floor"
+	}
+	// CPU per sequential call.
+	up.setDelay(s.Delay)
+	cpu0, _ := cpuTime(srv.pid())
+	for range s.Calls {
+		if _, _, err := srv.call("tools/call", callParams); err != nil {
+			return err
+		}
+	}
+	cpu1, _ := cpuTime(srv.pid())
+	f.SeqCPUUs = round1(float64(cpu1-cpu0) / float64(time.Microsecond) / float64(max(1, s.Calls)))
+
+	// Bursts against a slow upstream.
+	logf("%s burst: %d × %d calls against a %v upstream", name, s.Bursts+1, s.InFlight, s.BurstDelay)
+	up.setDelay(s.BurstDelay)
+	f.Burst = Burst{N: s.InFlight, DelayMs: ms(s.BurstDelay)}
+	var walls []time.Duration
+	for i := range s.Bursts + 1 {
+		d, err := srv.batch(s.InFlight, "tools/call", callParams)
+		if err != nil {
+			return fmt.Errorf("burst: %w", err)
+		}
+		if i == 0 {
+			f.Burst.FirstMs = ms(d)
+			continue
+		}
+		walls = append(walls, d)
+		f.Burst.WallMs = append(f.Burst.WallMs, ms(d))
+	}
+	f.Burst.MedianMs = round2(summarize(walls).P50 / 1000)
+
+	// Throughput at N in flight, after a warm-up.
+	up.setDelay(s.Delay)
+	logf("%s throughput: %d in flight, warm-up then up to %v or %d calls", name, s.InFlight, s.TPDuration, s.TPCalls)
+	w0 := conns.Load()
+	if _, _, _, err := concurrent(call(srv), s.InFlight, max(s.Warmup, 10*s.InFlight), s.TPDuration); err != nil {
+		return err
+	}
+	tp := TP{InFlight: s.InFlight, WarmConns: conns.Load() - w0}
+	c0 := conns.Load()
+	cpu0, _ = cpuTime(srv.pid())
+	self0 := selfCPU()
+	n, el, lat, err := concurrent(call(srv), s.InFlight, s.TPCalls, s.TPDuration)
+	if err != nil {
+		return err
+	}
+	cpu1, _ = cpuTime(srv.pid())
+	self1 := selfCPU()
+	tp.Calls, tp.Seconds = n, round2(el.Seconds())
+	tp.CallsPerSec = round1(float64(n) / el.Seconds())
+	tp.ServerCPUUs = round1(float64(cpu1-cpu0) / float64(time.Microsecond) / float64(n))
+	tp.BenchCPUUs = round1(float64(self1-self0) / float64(time.Microsecond) / float64(n))
+	tp.NewConns = conns.Load() - c0
+	tp.Latency = summarize(lat)
+	f.Throughput = tp
+
+	// RSS in a fresh process.
+	logf("%s rss: start, +%d calls, +%d calls", name, s.RSSCalls, s.RSSCalls)
+	f.RSS, err = measureRSS(bin, up.url, args, s)
+	return err
+}
+
+func startInitialized(bin, apiURL string, args []string, s settings) (*stdioServer, error) {
+	srv, _, err := startStdio(bin, apiURL, args, nil, s.CallTimeout)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := srv.initialize(); err != nil {
+		srv.stop()
+		return nil, err
+	}
+	line, _, err := srv.call("tools/call", callParams)
+	if err == nil {
+		err = checkCallReply(line, s.Items)
+	}
+	if err != nil {
+		srv.stop()
+		return nil, err
+	}
+	return srv, nil
+}
+
+func startHTTPClient(bin, apiURL string, stateless bool, args []string, timeout time.Duration, items int) (*httpServer, error) {
+	h, err := startHTTP(bin, apiURL, stateless, args, timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.initialize(); err != nil {
+		h.stop()
+		return nil, err
+	}
+	line, _, err := h.call("tools/call", callParams)
+	if err == nil {
+		err = checkCallReply(line, items)
+	}
+	if err != nil {
+		h.stop()
+		return nil, err
+	}
+	return h, nil
+}
+
+// coldStart times exec to the initialize reply of a fresh server.
+func coldStart(bin, apiURL string, args []string, timeout time.Duration) (time.Duration, error) {
+	srv, t0, err := startStdio(bin, apiURL, args, nil, timeout)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.stop()
+	id, ch := srv.register()
+	if err := srv.write(request(id, "initialize", initParams)); err != nil {
+		return 0, err
+	}
+	r, err := srv.wait(id, ch)
+	if err != nil {
+		return 0, err
+	}
+	if !bytes.Contains(r.line, []byte(`"protocolVersion"`)) {
+		return 0, fmt.Errorf("initialize failed: %s", r.line)
+	}
+	return r.at.Sub(t0), nil
+}
+
+// concurrent runs call from inFlight goroutines until maxCalls have started
+// or dur has passed. It returns the calls made, the elapsed time and their
+// latencies.
+func concurrent(call func() (time.Duration, error), inFlight, maxCalls int, dur time.Duration) (int, time.Duration, []time.Duration, error) {
+	var started atomic.Int64
+	deadline := time.Now().Add(dur)
+	lats := make([][]time.Duration, inFlight)
+	errs := make([]error, inFlight)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for w := range inFlight {
+		wg.Go(func() {
+			for started.Add(1) <= int64(maxCalls) && time.Now().Before(deadline) {
+				d, err := call()
+				if err != nil {
+					errs[w] = err
+					return
+				}
+				lats[w] = append(lats[w], d)
+			}
+		})
+	}
+	wg.Wait()
+	el := time.Since(t0)
+	var all []time.Duration
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	return len(all), el, all, errors.Join(errs...)
+}
+
+func measureRSS(bin, apiURL string, args []string, s settings) (RSS, error) {
+	srv, _, err := startStdio(bin, apiURL, args, nil, s.CallTimeout)
+	if err != nil {
+		return RSS{}, err
+	}
+	defer srv.stop()
+	if _, err := srv.initialize(); err != nil {
+		return RSS{}, err
+	}
+	r := RSS{CallsEach: s.RSSCalls}
+	if r.AfterStart, err = memOf(srv.pid()); err != nil {
+		return r, err
+	}
+	for i, dst := range []*Mem{&r.AfterFirst, &r.AfterSecond} {
+		n, _, _, err := concurrent(call(srv), s.InFlight, s.RSSCalls, 10*time.Minute)
+		if err != nil {
+			return r, err
+		}
+		if n != s.RSSCalls {
+			return r, fmt.Errorf("rss phase %d: made %d calls, want %d", i+1, n, s.RSSCalls)
+		}
+		if *dst, err = memOf(srv.pid()); err != nil {
+			return r, err
+		}
+	}
+	r.GrowthMB = round2(r.AfterSecond.RSS - r.AfterFirst.RSS)
+	return r, nil
+}
+
+// directClient GETs the upstream endpoint itself, keep-alive, with the
+// headers the server sends.
+type directClient struct {
+	hc  *http.Client
+	url string
+}
+
+func newDirect(base string, timeout time.Duration) *directClient {
+	return &directClient{url: base + "/agent/integrations", hc: &http.Client{Timeout: timeout,
+		Transport: &http.Transport{MaxIdleConns: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}}}
+}
+
+func (c *directClient) get() (time.Duration, error) {
+	req, err := http.NewRequest(http.MethodGet, c.url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header["Authorization"] = []string{"Bearer bench-key"}
+	req.Header["Accept"] = []string{"application/json"}
+	req.Header["User-Agent"] = []string{"alfe-bench-direct"}
+	t0 := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close() //nolint:errcheck
+	d := time.Since(t0)
+	if resp.StatusCode != 200 {
+		return 0, fmt.Errorf("direct GET: %s", resp.Status)
+	}
+	return d, err
+}
+
+// checkCallReply checks a list_integrations reply carries items integrations.
+func checkCallReply(line []byte, items int) error {
+	var m struct {
+		Result struct {
+			IsError    bool `json:"isError"`
+			Structured struct {
+				Integrations []json.RawMessage `json:"integrations"`
+			} `json:"structuredContent"`
+		} `json:"result"`
+		Error json.RawMessage `json:"error"`
+	}
+	if err := json.Unmarshal(line, &m); err != nil || m.Error != nil || m.Result.IsError || len(m.Result.Structured.Integrations) != items {
+		return fmt.Errorf("list_integrations did not return %d integrations: %.500s", items, line)
+	}
+	return nil
+}
+
+func countTools(line []byte) int {
+	var m struct {
+		Result struct {
+			Tools []json.RawMessage `json:"tools"`
+		} `json:"result"`
+	}
+	json.Unmarshal(line, &m) //nolint:errcheck
+	return len(m.Result.Tools)
+}
+
+func checks(r *Report) []Check {
+	status := func(ok bool) string {
+		if ok {
+			return "PASS"
+		}
+		return "MISS"
+	}
+	fl := func(get func(f *Figures) float64) *float64 {
+		if r.Floor == nil {
+			return nil
+		}
+		v := get(r.Floor)
+		return &v
+	}
+	mib := func(b int64) float64 { return round2(float64(b) / (1 << 20)) }
+	sv := &r.Server
+	cs := []Check{
+		{"stripped binary size", mib(sv.BinaryBytes), fl(func(f *Figures) float64 { return mib(f.BinaryBytes) }), "MiB", "≤ 10 MiB", status(mib(sv.BinaryBytes) <= 10)},
+		{"cold start, median (exec → initialize reply)", round2(sv.ColdStart.P50 / 1000), fl(func(f *Figures) float64 { return round2(f.ColdStart.P50 / 1000) }), "ms", "≤ 40 ms", status(sv.ColdStart.P50 <= 40000)},
+		{"tools/list, median", r.ToolsList.P50, nil, "µs", "≤ 2000 µs", status(r.ToolsList.P50 <= 2000)},
+		{"per-call p50 over the direct GET (stdio)", sv.OverheadUs, fl(func(f *Figures) float64 { return f.OverheadUs }), "µs", "≤ 380 µs", status(sv.OverheadUs <= 380)},
+		{fmt.Sprintf("%d simultaneous calls, %v upstream, median", sv.Burst.N, r.Settings.BurstDelay), sv.Burst.MedianMs, fl(func(f *Figures) float64 { return f.Burst.MedianMs }), "ms", "≤ 110 ms", status(sv.Burst.MedianMs <= 110)},
+		{fmt.Sprintf("new upstream conns once warm, %d in flight", sv.Throughput.InFlight), float64(sv.Throughput.NewConns), fl(func(f *Figures) float64 { return float64(f.Throughput.NewConns) }), "", "0", status(sv.Throughput.NewConns == 0)},
+		{fmt.Sprintf("server CPU per call, %d in flight", sv.Throughput.InFlight), sv.Throughput.ServerCPUUs, fl(func(f *Figures) float64 { return f.Throughput.ServerCPUUs }), "µs", "≤ 160 µs", status(sv.Throughput.ServerCPUUs <= 160)},
+		{"RSS after start", sv.RSS.AfterStart.RSS, fl(func(f *Figures) float64 { return f.RSS.AfterStart.RSS }), "MiB", "≤ 12 MiB", status(sv.RSS.AfterStart.RSS <= 12)},
+		{fmt.Sprintf("RSS after %d calls", sv.RSS.CallsEach), sv.RSS.AfterFirst.RSS, fl(func(f *Figures) float64 { return f.RSS.AfterFirst.RSS }), "MiB", "≤ 18 MiB", status(sv.RSS.AfterFirst.RSS <= 18)},
+		{fmt.Sprintf("RSS growth over the next %d calls", sv.RSS.CallsEach), sv.RSS.GrowthMB, fl(func(f *Figures) float64 { return f.RSS.GrowthMB }), "MiB", "≤ 1 MiB (none)", status(sv.RSS.GrowthMB <= 1)},
+	}
+	if r.HTTP != nil {
+		cs = append(cs, Check{"streamable HTTP p50 / stdio p50", r.HTTP.Ratio, nil, "×", "≤ 1.25×", status(r.HTTP.Ratio <= 1.25)})
+	} else {
+		cs = append(cs, Check{"streamable HTTP p50 / stdio p50", 0, nil, "×", "≤ 1.25×", "SKIP"})
+	}
+	return cs
+}
+
+func printReport(w io.Writer, r *Report) {
+	m := r.Machine
+	fmt.Fprintf(w, "\nalfe-mcp bench, %s\nmachine: %d CPUs (%s), %s, %s %s/%s, kernel %s; load avg %s before, %s after\n",
+		r.Time, m.NumCPU, m.CPUModel, m.MemTotal, m.GoVersion, m.GOOS, m.GOARCH, m.Kernel, r.LoadBefore, r.LoadAfter)
+	fmt.Fprintf(w, "upstream: %d integrations per answer (call reply %d bytes), delay %v\n\n",
+		r.Settings.Items, r.ReplyBytes, r.Settings.Delay)
+
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	floorCol := r.Floor != nil
+	if floorCol {
+		fmt.Fprintln(tw, "FIGURE\tALFE-MCP\tFLOOR\tTARGET\tSTATUS")
+	} else {
+		fmt.Fprintln(tw, "FIGURE\tALFE-MCP\tTARGET\tSTATUS")
+	}
+	for _, c := range r.Checks {
+		v := strings.TrimSpace(fmt.Sprintf("%g %s", c.Value, c.Unit))
+		if c.Status == "SKIP" {
+			v = "n/a"
+		}
+		if floorCol {
+			f := "-"
+			if c.Floor != nil {
+				f = strings.TrimSpace(fmt.Sprintf("%g %s", *c.Floor, c.Unit))
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, v, f, c.Target, c.Status)
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, v, c.Target, c.Status)
+		}
+	}
+	tw.Flush() //nolint:errcheck
+
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "latency (µs)\tn\tmin\tp50\tp90\tp99\tmax\tmean\t")
+	row := func(name string, d Dist) {
+		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", name, d.N, d.Min, d.P50, d.P90, d.P99, d.Max, d.Mean)
+	}
+	row("alfe-mcp cold start", r.Server.ColdStart)
+	if r.Floor != nil {
+		row("floor cold start", r.Floor.ColdStart)
+	}
+	row("tools/list", r.ToolsList.Dist)
+	row("alfe-mcp stdio call", r.Server.Latency)
+	row("  direct GET, same loop", r.Server.Direct)
+	if r.HTTP != nil {
+		row("alfe-mcp http call", r.HTTP.Stateful)
+		row("  direct GET, same loop", r.HTTP.Direct)
+		if r.HTTP.Stateless != nil {
+			row("alfe-mcp http --stateless call", *r.HTTP.Stateless)
+		}
+	}
+	if r.Floor != nil {
+		row("floor stdio call", r.Floor.Latency)
+		row("  direct GET, same loop", r.Floor.Direct)
+	}
+	row(fmt.Sprintf("alfe-mcp stdio, %d in flight", r.Server.Throughput.InFlight), r.Server.Throughput.Latency)
+	if r.Floor != nil {
+		row(fmt.Sprintf("floor stdio, %d in flight", r.Floor.Throughput.InFlight), r.Floor.Throughput.Latency)
+	}
+	tw.Flush() //nolint:errcheck
+
+	fmt.Fprintf(w, "\ntools/list: %d tools, %d bytes\n", r.ToolsList.Tools, r.ToolsList.Bytes)
+	if r.HTTP != nil {
+		fmt.Fprintf(w, "http: p50 %.1f µs over the direct GET, %.3f× stdio", r.HTTP.OverheadUs, r.HTTP.Ratio)
+		if r.HTTP.StatelessRatio != nil {
+			fmt.Fprintf(w, "; --stateless %.3f× stdio", *r.HTTP.StatelessRatio)
+		}
+		fmt.Fprintln(w)
+	} else if r.HTTPNote != "" {
+		fmt.Fprintf(w, "http: %s\n", r.HTTPNote)
+	}
+	figs := []struct {
+		name string
+		f    *Figures
+	}{{"alfe-mcp", &r.Server}}
+	if r.Floor != nil {
+		figs = append(figs, struct {
+			name string
+			f    *Figures
+		}{"floor", r.Floor})
+	}
+	for _, x := range figs {
+		f := x.f
+		t := f.Throughput
+		fmt.Fprintf(w, "%s: CPU per sequential call %.1f µs; bursts: first %.1f ms, then %v ms\n", x.name, f.SeqCPUUs, f.Burst.FirstMs, f.Burst.WallMs)
+		fmt.Fprintf(w, "%s: %d calls in %.2f s at %d in flight = %.0f calls/s; CPU per call: server %.1f µs, bench (client+upstream) %.1f µs; upstream conns: %d in warm-up, %d after\n",
+			x.name, t.Calls, t.Seconds, t.InFlight, t.CallsPerSec, t.ServerCPUUs, t.BenchCPUUs, t.WarmConns, t.NewConns)
+		fmt.Fprintf(w, "%s: RSS (anon + file) %.2f (%.2f + %.2f) MiB after start, %.2f (%.2f + %.2f) after %d calls, %.2f (%.2f + %.2f) after %d more; binary %d bytes\n",
+			x.name, f.RSS.AfterStart.RSS, f.RSS.AfterStart.Anon, f.RSS.AfterStart.File,
+			f.RSS.AfterFirst.RSS, f.RSS.AfterFirst.Anon, f.RSS.AfterFirst.File, f.RSS.CallsEach,
+			f.RSS.AfterSecond.RSS, f.RSS.AfterSecond.Anon, f.RSS.AfterSecond.File, f.RSS.CallsEach, f.BinaryBytes)
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintln(w, "error:", e)
+	}
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func ms(d time.Duration) float64 { return round2(float64(d) / float64(time.Millisecond)) }
+
+func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }
+
+func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
