@@ -1,0 +1,26 @@
+// Package httpserver serves an MCP server over HTTP, safe by default: the
+// legacy HTTP+SSE transport (GET /sse, POST /message) or the streamable HTTP
+// transport (/mcp, with or without sessions), behind one chain of
+// middleware:
+//
+//	request log → Origin check → /healthz → key gate → body limit → transport
+//
+// What each link does:
+//
+//   - Every request gets one log line: method, path, status, duration; never
+//     headers, query strings or bodies (they carry keys and session ids).
+//   - An Origin outside the allowlist is answered 403 before anything else
+//     runs (origin.go). mcp-go's own Host check stays on.
+//   - The key gate (keys.go) answers a malformed Authorization header with
+//     400 and, where no key applies, 401 with WWW-Authenticate: Bearer. The
+//     key itself reaches the tools through mcp-go's per-request context
+//     function (WithHTTPContextFunc, WithSSEContextFunc), so each request's
+//     upstream calls use that request's key (RequestClient).
+//   - Bodies over the limit are answered 413 (limit.go).
+//   - Sessions are bound to the key that opened them (sessions.go), so that
+//     a client holding another client's session id cannot use it.
+//
+// Run serves a Handler on a listener and shuts it down gracefully: the
+// listener closes, calls in flight finish (streams stay open until the
+// responses they owe are delivered), then Run returns.
+package httpserver

@@ -1,0 +1,256 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/server"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/tools"
+)
+
+// Keys of the tests' clients. The upstream accepts any key.
+const (
+	keyA       = "alfe_sk_CLIENT_A_8f2b"
+	keyB       = "alfe_sk_CLIENT_B_41c7"
+	defaultKey = "alfe_sk_SERVER_OWN_77de"
+)
+
+// seen is one request that reached the upstream.
+type seen struct{ Method, Path, Auth string }
+
+// upstream is the Alfe API as the tests see it: the sandbox emulator behind
+// a recorder. Requests to a path in hold wait until release is closed.
+type upstream struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []seen
+
+	holdPath string
+	entered  chan struct{} // one value per held request
+	release  chan struct{}
+}
+
+func newUpstream(t *testing.T) *upstream {
+	t.Helper()
+	u := &upstream{entered: make(chan struct{}, 16), release: make(chan struct{})}
+	emu := sandbox.NewHandler(sandbox.Options{})
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.mu.Lock()
+		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.Header.Get("Authorization")})
+		hold := u.holdPath != "" && r.URL.Path == u.holdPath
+		u.mu.Unlock()
+		if hold {
+			u.entered <- struct{}{}
+			<-u.release
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+// hold makes requests to path wait until the returned function is called.
+func (u *upstream) hold(path string) (release func()) {
+	u.mu.Lock()
+	u.holdPath = path
+	u.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { close(u.release) }) }
+}
+
+// requests returns what reached the upstream so far.
+func (u *upstream) requests() []seen {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return append([]seen(nil), u.reqs...)
+}
+
+// logBuffer collects log output safely across goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testServer is a Handler served by Run on a loopback port.
+type testServer struct {
+	url  string // http://127.0.0.1:port
+	addr string // 127.0.0.1:port
+	up   *upstream
+	logs *logBuffer
+	stop context.CancelFunc // cancels Run's context
+	done chan error         // Run's result
+
+	waitOnce sync.Once
+	runErr   error
+}
+
+// wait returns Run's result, once Run has returned.
+func (ts *testServer) wait() error {
+	ts.waitOnce.Do(func() { ts.runErr = <-ts.done })
+	return ts.runErr
+}
+
+// startServer serves the eight tools over opts' transport against a fresh
+// upstream. opts.Logger is replaced by one writing to ts.logs.
+func startServer(t *testing.T, opts Options) *testServer {
+	return startServerWith(t, opts, RunOptions{})
+}
+
+// startServerWith is startServer with Run's options.
+func startServerWith(t *testing.T, opts Options, runOpts RunOptions) *testServer {
+	t.Helper()
+	up := newUpstream(t)
+	base, err := apiclient.New(apiclient.Options{BaseURL: up.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	elicit := tools.ElicitAlways
+	switch {
+	case opts.Transport == SSE:
+		elicit = tools.ElicitNever
+	case opts.Stateless:
+		elicit = tools.ElicitModernOnly
+	}
+	srv, err := tools.NewServer(tools.Options{Client: RequestClient(base), Logger: logger, Elicitation: elicit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, srv, opts, runOpts, up, logs, logger)
+}
+
+func serve(t *testing.T, srv *server.MCPServer, opts Options, runOpts RunOptions, up *upstream, logs *logBuffer, logger *slog.Logger) *testServer {
+	t.Helper()
+	opts.Logger, runOpts.Logger = logger, logger
+	h, err := New(srv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ts := &testServer{url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), up: up, logs: logs, stop: cancel, done: make(chan error, 1)}
+	go func() { ts.done <- Run(ctx, ln, h, runOpts) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := ts.wait(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		for _, k := range []string{keyA, keyB, defaultKey} {
+			if strings.Contains(logs.String(), k) {
+				t.Errorf("a key appears in the logs:\n%s", logs.String())
+			}
+		}
+	})
+	return ts
+}
+
+// endpoint is where a go-sdk client connects for this transport.
+func (ts *testServer) endpoint(tr Transport) string {
+	if tr == SSE {
+		return ts.url + SSEPath
+	}
+	return ts.url + MCPPath
+}
+
+// bearer adds an Authorization header to every request (none when key is
+// empty), as a remote host configured with a key does.
+type bearer struct {
+	key  string
+	next http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.key != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.key)
+	}
+	return b.next.RoundTrip(r)
+}
+
+// httpClient returns a client that sends key; each has its own connections.
+func httpClient(key string) *http.Client {
+	return &http.Client{Transport: bearer{key: key, next: &http.Transport{}}}
+}
+
+// connect opens a go-sdk client session over tr with key, in the protocol
+// era given by version ("" for the SDK's latest, the stateless 2026-07-28).
+func connect(t *testing.T, ts *testServer, tr Transport, key, version string) *sdk.ClientSession {
+	t.Helper()
+	var transport sdk.Transport
+	hc := httpClient(key)
+	t.Cleanup(hc.CloseIdleConnections)
+	if tr == SSE {
+		transport = &sdk.SSEClientTransport{Endpoint: ts.endpoint(tr), HTTPClient: hc}
+	} else {
+		transport = &sdk.StreamableClientTransport{Endpoint: ts.endpoint(tr), HTTPClient: hc, MaxRetries: -1}
+	}
+	c := sdk.NewClient(&sdk.Implementation{Name: "httpserver-test", Version: "1"}, nil)
+	cs, err := c.Connect(t.Context(), transport, &sdk.ClientSessionOptions{ProtocolVersion: version})
+	if err != nil {
+		t.Fatalf("connect over %s (protocol %q): %v", tr, version, err)
+	}
+	t.Cleanup(func() {
+		if err := cs.Close(); err != nil && !errors.Is(err, context.Canceled) {
+			t.Logf("close: %v", err)
+		}
+	})
+	return cs
+}
+
+// toolCall is one call of every tool and the upstream request it makes.
+type toolCall struct {
+	name         string
+	args         map[string]any
+	method, path string
+}
+
+// everyTool calls each of the eight tools once; against the sandbox each
+// succeeds.
+var everyTool = []toolCall{
+	{"list_integrations", map[string]any{}, "GET", "/agent/integrations"},
+	{"get_registry", map[string]any{}, "GET", "/integrations/registry"},
+	{"install_integration", map[string]any{"integrationId": "notion"}, "POST", "/agent/integrations"},
+	{"get_integration_config", map[string]any{"integrationId": "memory"}, "GET", "/agent/integrations/memory/config"},
+	{"update_integration_config", map[string]any{"integrationId": "memory", "config": map[string]any{"autoRecall": true}}, "PATCH", "/agent/integrations/memory"},
+	{"remove_integration", map[string]any{"integrationId": "github"}, "DELETE", "/agent/integrations/github"},
+	{"get_oauth_url", map[string]any{"provider": "github"}, "GET", "/agent/integrations/oauth/url"},
+	{"get_oauth_status", map[string]any{"provider": "github"}, "GET", "/agent/integrations/oauth/status"},
+}
+
+// resultText is the text of a result's first text block.
+func resultText(res *sdk.CallToolResult) string {
+	for _, c := range res.Content {
+		if tc, ok := c.(*sdk.TextContent); ok {
+			return tc.Text
+		}
+	}
+	return ""
+}

@@ -1,0 +1,96 @@
+package httpserver
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// waitListenerClosed returns once addr refuses connections: the server has
+// begun to shut down.
+func waitListenerClosed(t *testing.T, addr string) {
+	t.Helper()
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
+		}
+		c.Close()
+		select {
+		case <-t.Context().Done():
+			t.Fatal("the listener never closed")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+// A call in flight when the server is told to stop still completes, over
+// every transport, and Run then returns nil.
+func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
+	for _, tc := range transportCases {
+		for _, era := range tc.eras {
+			t.Run(fmt.Sprintf("%s/%s", tc.name, eraName(era)), func(t *testing.T) {
+				ts := startServer(t, Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey})
+				cs := connect(t, ts, tc.transport, keyA, era)
+				release := ts.up.hold("/agent/integrations")
+				defer release()
+
+				type outcome struct {
+					res *sdk.CallToolResult
+					err error
+				}
+				done := make(chan outcome, 1)
+				go func() {
+					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}})
+					done <- outcome{res, err}
+				}()
+				<-ts.up.entered // the call is at the upstream
+
+				ts.stop()
+				waitListenerClosed(t, ts.addr)
+				release()
+
+				got := <-done
+				if got.err != nil {
+					t.Fatalf("the call in flight failed: %v", got.err)
+				}
+				if got.res.IsError || !strings.Contains(resultText(got.res), "memory") {
+					t.Fatalf("the call in flight: %s", resultText(got.res))
+				}
+				if err := ts.wait(); err != nil {
+					t.Errorf("Run: %v", err)
+				}
+				if logs := ts.logs.String(); strings.Contains(logs, "cut off") {
+					t.Errorf("a call was cut off:\n%s", logs)
+				}
+			})
+		}
+	}
+}
+
+// A call that outlasts the grace period is cut off, and Run still returns
+// nil (the process exits 0).
+func TestShutdownGracePeriodEnds(t *testing.T) {
+	for _, tc := range transportCases {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServerWith(t, Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
+				RunOptions{ShutdownTimeout: 50 * time.Millisecond})
+			cs := connect(t, ts, tc.transport, keyA, tc.eras[0])
+			release := ts.up.hold("/agent/integrations")
+			defer release()
+			go cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}})
+			<-ts.up.entered
+			ts.stop()
+			if err := ts.wait(); err != nil {
+				t.Errorf("Run: %v", err)
+			}
+			if logs := ts.logs.String(); !strings.Contains(logs, "cut off") {
+				t.Errorf("no word of the call cut off:\n%s", logs)
+			}
+		})
+	}
+}

@@ -1,0 +1,137 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Paths of the legacy HTTP+SSE transport.
+const (
+	SSEPath     = "/sse"     // GET opens a session's event stream
+	MessagePath = "/message" // POST ?sessionId=... carries a message of that session
+)
+
+// sseTransport serves the legacy HTTP+SSE transport with mcp-go's SSEServer.
+// The responses to the messages posted to MessagePath travel on the
+// session's stream; the tool handlers run with the key of the POST that
+// carried the call (WithSSEContextFunc runs on that POST).
+type sseTransport struct {
+	mcp      *server.SSEServer
+	keys     keyPolicy
+	sessions *sseSessions
+	streams  *streams
+}
+
+// sseSessionKey carries the session being opened to newSessionID.
+type sseSessionKey struct{}
+
+func newSSETransport(srv *server.MCPServer, keys keyPolicy, st *streams) *sseTransport {
+	t := &sseTransport{keys: keys, sessions: newSSESessions(), streams: st}
+	t.mcp = server.NewSSEServer(srv,
+		server.WithSSEContextFunc(keys.contextFunc),
+		server.WithSessionIDGenerator(t.newSessionID),
+		server.WithSSEEndpoint(SSEPath),
+		server.WithMessageEndpoint(MessagePath),
+	)
+	return t
+}
+
+func (t *sseTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == SSEPath && r.Method == http.MethodGet:
+		t.stream(w, r)
+	case r.URL.Path == MessagePath && r.Method == http.MethodPost:
+		t.message(w, r)
+	default:
+		t.mcp.ServeHTTP(w, r) // mcp-go's own answer: 404, 405
+	}
+}
+
+// stream serves one session's event stream until the client leaves or the
+// server drains it.
+func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
+	key, _, _ := t.keys.resolve(r)
+	sess := &sseSession{key: fingerprintOf(key)}
+	ctx, done := t.streams.add(r.Context(), sess.pending.Load)
+	defer done()
+	defer func() {
+		if sess.id != "" {
+			t.sessions.remove(sess.id)
+		}
+	}()
+	ctx = context.WithValue(ctx, sseSessionKey{}, sess)
+	t.mcp.SSEHandler().ServeHTTP(&sseWriter{ResponseWriter: w, sess: sess}, r.WithContext(ctx))
+}
+
+// newSessionID is mcp-go's session id generator: it names the session being
+// opened (sseSessionKey) and registers it with the key that opened it.
+func (t *sseTransport) newSessionID(ctx context.Context, _ *http.Request) (string, error) {
+	sess, ok := ctx.Value(sseSessionKey{}).(*sseSession)
+	if !ok {
+		return "", errors.New("httpserver: no session being opened")
+	}
+	sess.id = rand.Text()
+	t.sessions.add(sess)
+	return sess.id, nil
+}
+
+// message passes a POST to its session when it carries the key the session
+// was opened with, and counts the requests whose responses the session's
+// stream now owes.
+func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
+	key, _, _ := t.keys.resolve(r)
+	sess, ok := t.sessions.lookup(r.URL.Query().Get("sessionId"), fingerprintOf(key))
+	if !ok {
+		unknownSession(w)
+		return
+	}
+	body, err := io.ReadAll(r.Body) // in memory already (limitBody)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "could not read the request body")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	owed := countMessages(body, rpcShape.isRequest)
+	sess.owe(owed)
+	sw := &statusWriter{ResponseWriter: w}
+	t.mcp.MessageHandler().ServeHTTP(sw, r)
+	if sw.code() != http.StatusAccepted {
+		sess.owe(-owed) // refused: no response will come on the stream
+	}
+}
+
+// sseWriter is a session stream's writer: it counts the JSON-RPC responses
+// it delivers, each when flushed to the client.
+type sseWriter struct {
+	http.ResponseWriter
+	sess      *sseSession
+	unflushed int64
+}
+
+func (w *sseWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	if err == nil {
+		// mcp-go writes each event with one Write.
+		w.unflushed += countMessages(sseData(p), rpcShape.isResponse)
+	}
+	return n, err
+}
+
+// Flush sends the events written so far; their responses are then no
+// longer owed.
+func (w *sseWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+	w.sess.owe(-w.unflushed)
+	w.unflushed = 0
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *sseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

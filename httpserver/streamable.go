@@ -1,0 +1,91 @@
+package httpserver
+
+import (
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// MCPPath is the endpoint of the streamable HTTP transport.
+const MCPPath = "/mcp"
+
+// streamableTransport serves the streamable HTTP transport with mcp-go's
+// StreamableHTTPServer. Every POST carries its own key to the tool handlers
+// (WithHTTPContextFunc runs on each POST), in both protocol eras: a legacy
+// session does not remember a key, and a modern (2026-07-28) request has no
+// session at all. Stateful sessions are bound to the key that opened them.
+type streamableTransport struct {
+	mcp       *server.StreamableHTTPServer
+	keys      keyPolicy
+	stateless bool
+	bound     *boundSessions
+	streams   *streams
+	calls     atomic.Int64 // requests in flight other than listening streams
+}
+
+func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless bool, st *streams, logger *slog.Logger) *streamableTransport {
+	opts := []server.StreamableHTTPOption{
+		server.WithHTTPContextFunc(keys.contextFunc),
+		server.WithStreamableHTTPLogger(logger),
+		server.WithEndpointPath(MCPPath),
+	}
+	if stateless {
+		opts = append(opts, server.WithStateLess(true))
+	} else {
+		// Validate session ids: only those this server issued and that
+		// were not deleted.
+		opts = append(opts, server.WithStateful(true))
+	}
+	return &streamableTransport{
+		mcp:       server.NewStreamableHTTPServer(srv, opts...),
+		keys:      keys,
+		stateless: stateless,
+		bound:     newBoundSessions(),
+		streams:   st,
+	}
+}
+
+func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != MCPPath {
+		writeError(w, http.StatusNotFound, "not found: the MCP endpoint is "+MCPPath)
+		return
+	}
+	// Streams that only listen (the legacy GET stream, a modern
+	// subscriptions/listen POST) end when the server drains, once no call
+	// is in flight: a client may give up its session, and the calls in it,
+	// when its listening stream breaks.
+	if r.Method == http.MethodGet || (r.Method == http.MethodPost && r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen)) {
+		ctx, done := t.streams.add(r.Context(), t.calls.Load)
+		defer done()
+		r = r.WithContext(ctx)
+	} else {
+		t.calls.Add(1)
+		defer t.calls.Add(-1)
+	}
+	if t.stateless {
+		t.mcp.ServeHTTP(w, r)
+		return
+	}
+
+	key, _, _ := t.keys.resolve(r)
+	fp := fingerprintOf(key)
+	id := r.Header.Get(server.HeaderKeySessionID)
+	if id != "" && !t.bound.use(id, fp) {
+		unknownSession(w)
+		return
+	}
+	sw := &statusWriter{ResponseWriter: w, onHeader: func(status int, h http.Header) {
+		switch {
+		case id == "" && status == http.StatusOK:
+			if issued := h.Get(server.HeaderKeySessionID); issued != "" {
+				t.bound.bind(issued, fp) // the answer to initialize
+			}
+		case id != "" && r.Method == http.MethodDelete && status == http.StatusOK:
+			t.bound.unbind(id)
+		}
+	}}
+	t.mcp.ServeHTTP(sw, r)
+}
