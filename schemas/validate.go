@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -64,7 +66,19 @@ func Decode[T Input](raw []byte, dst *T) error {
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return &ArgumentError{Rule: "must be a JSON object"}
+		if !json.Valid(raw) {
+			return &ArgumentError{Rule: "are not valid JSON"}
+		}
+		return &ArgumentError{Rule: "must be a JSON object, not " + jsonKind(raw)}
+	}
+	// Names must match exactly: encoding/json alone would also accept
+	// "IntegrationID" for integrationId, which the input schema forbids.
+	t := reflect.TypeFor[T]()
+	names := argumentNames(t)
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		if !slices.Contains(names, name) {
+			return unknownArgument(name, t)
+		}
 	}
 	if cfg, ok := fields["config"]; ok && len(cfg) > MaxConfigBytes {
 		return &ArgumentError{Argument: "config", Rule: fmt.Sprintf("is %d bytes of JSON, over the limit of %d (64 KiB)", len(cfg), MaxConfigBytes)}
@@ -73,7 +87,7 @@ func Decode[T Input](raw []byte, dst *T) error {
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err, reflect.TypeFor[T]())
+		return decodeError(err, t)
 	}
 	return (*dst).Validate()
 }
@@ -90,12 +104,34 @@ func decodeError(err error, t reflect.Type) error {
 	}
 	msg := err.Error()
 	if field, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return &ArgumentError{
-			Argument: strings.Trim(field, `"`),
-			Rule:     "is not an argument of this tool; it takes " + strings.Join(argumentNames(t), ", "),
-		}
+		return unknownArgument(strings.Trim(field, `"`), t)
 	}
 	return &ArgumentError{Rule: "are not valid JSON"}
+}
+
+// unknownArgument reports an argument that input type t does not have.
+func unknownArgument(name string, t reflect.Type) error {
+	takes := "no arguments"
+	if names := argumentNames(t); len(names) > 0 {
+		takes = strings.Join(names, ", ")
+	}
+	return &ArgumentError{Argument: name, Rule: "is not an argument of this tool; it takes " + takes}
+}
+
+// jsonKind names the kind of a valid JSON value as encoding/json's errors
+// do: array, string, number, bool or null.
+func jsonKind(raw []byte) string {
+	switch raw[0] {
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
+	}
+	return "number"
 }
 
 // describeType names a Go type the way a JSON Schema reader would.
@@ -124,9 +160,6 @@ func argumentNames(t reflect.Type) []string {
 		if name != "" && name != "-" {
 			names = append(names, name)
 		}
-	}
-	if len(names) == 0 {
-		return []string{"no arguments"}
 	}
 	return names
 }
