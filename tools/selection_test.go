@@ -1,0 +1,107 @@
+package tools_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/tools"
+)
+
+// TestReadOnlyAndAllowlist: --read-only and --tools register only the
+// selected tools; the others are refused without any upstream request, and
+// the selected ones work.
+func TestReadOnlyAndAllowlist(t *testing.T) {
+	all := []string{"get_integration_config", "get_oauth_status", "get_oauth_url", "get_registry",
+		"install_integration", "list_integrations", "remove_integration", "update_integration_config"}
+	tests := []struct {
+		name     string
+		readOnly bool
+		allow    []string
+		want     []string
+	}{
+		{name: "everything by default", want: all},
+		{name: "read-only", readOnly: true, want: []string{"get_integration_config", "get_oauth_status", "get_registry", "list_integrations"}},
+		{name: "allowlist", allow: []string{"install_integration", "get_registry"}, want: []string{"get_registry", "install_integration"}},
+		{name: "read-only and allowlist", readOnly: true, allow: []string{"install_integration", "get_registry"}, want: []string{"get_registry"}},
+	}
+	args := map[string]map[string]any{
+		"get_integration_config":    {"integrationId": "memory"},
+		"get_oauth_status":          {"provider": "github"},
+		"get_oauth_url":             {"provider": "github"},
+		"get_registry":              {"query": "git"},
+		"install_integration":       {"integrationId": "stripe"},
+		"list_integrations":         {},
+		"remove_integration":        {"integrationId": "github"},
+		"update_integration_config": {"integrationId": "memory", "config": map[string]any{"autoRecall": false}},
+	}
+	forEachEra(t, func(t *testing.T, e era) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				upstream := newCountingUpstream(t, sandbox.NewHandler(sandbox.Options{APIKey: testKey}))
+				f := newFixture(t, upstream.URL, serverOptions{tools: func(o *tools.Options) {
+					o.ReadOnly = tt.readOnly
+					o.Allow = tt.allow
+				}})
+				c := f.connect(t, e, inProcess)
+
+				if got := listToolNames(t, c); !slices.Equal(got, tt.want) {
+					t.Fatalf("tools/list = %v, want %v", got, tt.want)
+				}
+				for _, name := range all {
+					before := upstream.requests.Load()
+					res, err := callToolErr(context.Background(), c, name, args[name], nil)
+					if slices.Contains(tt.want, name) {
+						if err != nil {
+							t.Errorf("%s: %v", name, err)
+						} else {
+							wantSuccess(t, res)
+						}
+						continue
+					}
+					if err == nil && !res.IsError {
+						t.Errorf("%s is not enabled but the call succeeded: %+v", name, res.Content)
+					}
+					if n := upstream.requests.Load() - before; n != 0 {
+						t.Errorf("%s is not enabled but made %d upstream requests", name, n)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestAllowlistUnknownToolFails: an unknown name in the allowlist is a
+// configuration error that names it and lists the known tools.
+func TestAllowlistUnknownToolFails(t *testing.T) {
+	for _, allow := range [][]string{{"list_integration"}, {"get_registry", "delete_everything"}} {
+		_, err := tools.NewServer(tools.Options{Client: tools.StaticClient(nil), Allow: allow})
+		if err == nil {
+			t.Fatalf("NewServer with Allow %v: no error", allow)
+		}
+		unknown := allow[len(allow)-1]
+		if !strings.Contains(err.Error(), unknown) || !strings.Contains(err.Error(), "list_integrations") {
+			t.Errorf("error %q should name %q and list the known tools", err, unknown)
+		}
+	}
+}
+
+// listToolNames returns the names tools/list answers, sorted.
+func listToolNames(t *testing.T, c *client.Client) []string {
+	t.Helper()
+	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatalf("tools/list: %v", err)
+	}
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+	}
+	slices.Sort(names)
+	return names
+}
