@@ -1,10 +1,14 @@
 package tools
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -15,19 +19,190 @@ import (
 const (
 	stdioWorkers   = 32
 	stdioQueueSize = 256
+	// stdioDrainGrace bounds how long the end of stdin waits for answers to
+	// requests already read (a get_oauth_status may wait 50 s).
+	stdioDrainGrace = 60 * time.Second
+	// maxTrackedLine: longer input lines are not inspected for an id.
+	maxTrackedLine = 1 << 20
 )
 
 // ServeStdio serves s over in and out (stdin and stdout) until in ends or ctx
-// is cancelled. mcp-go's own error logger is bridged to logger, so nothing
-// but the protocol is written to out.
+// is cancelled. When in ends, it first waits (up to a grace period, or until
+// ctx is cancelled) for the answers to every request already read, so that
+// `printf ... | alfe-mcp` loses no call: mcp-go cancels the calls in flight
+// as soon as its input ends. mcp-go's own error logger is bridged to logger,
+// so nothing but the protocol is written to out.
 func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger) error {
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	server.WithWorkerPoolSize(stdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueueSize)(stdio)
-	err := stdio.Listen(ctx, in, out)
+	p := newPendingSet()
+	err := stdio.Listen(ctx,
+		&drainingReader{ctx: ctx, r: in, pending: p},
+		&answerWatcher{w: out, pending: p})
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
+}
+
+// pendingSet holds the ids of requests read and not yet answered.
+type pendingSet struct {
+	mu      sync.Mutex
+	ids     map[string]struct{}
+	changed chan struct{} // closed and replaced on every removal
+}
+
+func newPendingSet() *pendingSet {
+	return &pendingSet{ids: map[string]struct{}{}, changed: make(chan struct{})}
+}
+
+func (p *pendingSet) add(id string) {
+	p.mu.Lock()
+	p.ids[id] = struct{}{}
+	p.mu.Unlock()
+}
+
+func (p *pendingSet) remove(id string) {
+	p.mu.Lock()
+	if _, ok := p.ids[id]; ok {
+		delete(p.ids, id)
+		close(p.changed)
+		p.changed = make(chan struct{})
+	}
+	p.mu.Unlock()
+}
+
+// wait returns when no request is pending, ctx is done, or grace has passed.
+func (p *pendingSet) wait(ctx context.Context, grace time.Duration) {
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	for {
+		p.mu.Lock()
+		n, changed := len(p.ids), p.changed
+		p.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// drainingReader notes the id of every request it passes on, and holds back
+// the end of input until those requests are answered.
+type drainingReader struct {
+	ctx      context.Context
+	r        io.Reader
+	pending  *pendingSet
+	line     []byte
+	skipping bool // the current line is too long to inspect
+}
+
+func (d *drainingReader) Read(b []byte) (int, error) {
+	n, err := d.r.Read(b)
+	d.scan(b[:n])
+	if errors.Is(err, io.EOF) {
+		if n > 0 {
+			return n, nil // deliver the last bytes first; EOF comes next time
+		}
+		d.pending.wait(d.ctx, stdioDrainGrace)
+	}
+	return n, err
+}
+
+func (d *drainingReader) scan(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		chunk := b
+		if i >= 0 {
+			chunk = b[:i]
+		}
+		if !d.skipping {
+			if len(d.line)+len(chunk) > maxTrackedLine {
+				d.skipping, d.line = true, d.line[:0]
+			} else {
+				d.line = append(d.line, chunk...)
+			}
+		}
+		if i < 0 {
+			return
+		}
+		if !d.skipping {
+			d.note(d.line)
+		}
+		d.line, d.skipping = d.line[:0], false
+		b = b[i+1:]
+	}
+}
+
+// note records a request's id, and forgets the id a cancellation names.
+func (d *drainingReader) note(line []byte) {
+	var msg struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Params struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(line, &msg) != nil || msg.Method == "" {
+		return
+	}
+	if msg.Method == "notifications/cancelled" && len(msg.Params.RequestID) > 0 {
+		d.pending.remove(string(bytes.TrimSpace(msg.Params.RequestID)))
+		return
+	}
+	if id := bytes.TrimSpace(msg.ID); len(id) > 0 && string(id) != "null" {
+		d.pending.add(string(id))
+	}
+}
+
+// answerWatcher forgets the id of every response written. mcp-go writes one
+// message per Write, and marshals responses as {"jsonrpc","id","result"|"error"},
+// so only the first keys are read.
+type answerWatcher struct {
+	w       io.Writer
+	pending *pendingSet
+}
+
+func (a *answerWatcher) Write(b []byte) (int, error) {
+	if id, ok := responseID(b); ok {
+		defer a.pending.remove(id)
+	}
+	return a.w.Write(b)
+}
+
+// responseID returns the id of a JSON-RPC response message.
+func responseID(b []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	var id json.RawMessage
+	for range 4 {
+		key, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch key {
+		case "id":
+			if err := dec.Decode(&id); err != nil {
+				return "", false
+			}
+		case "result", "error":
+			return string(id), len(id) > 0
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return "", false
+			}
+		}
+	}
+	return "", false
 }

@@ -1,0 +1,178 @@
+package tools
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+)
+
+// heldUpstream answers GET /agent/integrations only once released, and
+// counts the requests it holds.
+func heldUpstream(t *testing.T) (url string, held *atomic.Int32, release func()) {
+	t.Helper()
+	gate := make(chan struct{})
+	held = &atomic.Int32{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held.Add(1)
+		select {
+		case <-gate:
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"data":[]}`)
+	}))
+	var once atomic.Bool
+	release = func() {
+		if once.CompareAndSwap(false, true) {
+			close(gate)
+		}
+	}
+	t.Cleanup(func() { release(); srv.Close() })
+	return srv.URL, held, release
+}
+
+func stdioServer(t *testing.T, upstream string) (ctx context.Context, cancel context.CancelFunc, in *io.PipeWriter, out *bufio.Scanner, done chan error) {
+	t.Helper()
+	c, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.CloseIdleConnections)
+	s, err := NewServer(Options{Client: StaticClient(c)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	ctx, cancel = context.WithCancel(context.Background())
+	done = make(chan error, 1)
+	go func() {
+		done <- ServeStdio(ctx, s, inR, outW, slog.New(slog.DiscardHandler))
+		outW.Close()
+	}()
+	t.Cleanup(func() { cancel(); inW.Close(); <-done })
+	sc := bufio.NewScanner(outR)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	return ctx, cancel, inW, sc, done
+}
+
+func writeLines(t *testing.T, w io.Writer, lines ...string) {
+	t.Helper()
+	for _, l := range lines {
+		if _, err := io.WriteString(w, l+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+const legacyInit = `{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+
+// The end of stdin does not cancel calls already read: their answers still
+// come, then the server stops.
+func TestStdioEndOfInputDrainsCalls(t *testing.T) {
+	upstream, held, release := heldUpstream(t)
+	_, _, in, out, done := stdioServer(t, upstream)
+
+	const calls = 8
+	writeLines(t, in, legacyInit, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	for i := range calls {
+		writeLines(t, in, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`, i))
+	}
+	eventually(t, "all calls to reach the upstream", func() bool { return held.Load() == calls })
+	in.Close() // end of input while every call is in flight
+	release()
+
+	answered := map[string]bool{}
+	for out.Scan() {
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Result *struct {
+				IsError bool `json:"isError"`
+			} `json:"result"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &msg); err != nil {
+			t.Fatalf("stdout line is not JSON: %s", out.Text())
+		}
+		if string(msg.ID) == `"init"` {
+			continue
+		}
+		if msg.Result == nil || msg.Result.IsError {
+			t.Errorf("call %s did not succeed: %s", msg.ID, out.Text())
+		}
+		answered[string(msg.ID)] = true
+	}
+	if len(answered) != calls {
+		t.Fatalf("got %d answers after the end of input, want %d", len(answered), calls)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("ServeStdio: %v", err)
+	}
+	done <- nil // for the cleanup
+}
+
+// Cancelling the server's context ends the wait for answers at once.
+func TestStdioCancelEndsDrain(t *testing.T) {
+	upstream, held, _ := heldUpstream(t)
+	_, cancel, in, out, done := stdioServer(t, upstream)
+	go func() {
+		for out.Scan() { // a pipe blocks the writer until read
+		}
+	}()
+	writeLines(t, in, legacyInit, `{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`)
+	eventually(t, "the call to reach the upstream", func() bool { return held.Load() == 1 })
+	in.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ServeStdio: %v", err)
+		}
+		done <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("ServeStdio still waiting 10 s after its context was cancelled")
+	}
+}
+
+func TestResponseID(t *testing.T) {
+	for _, tc := range []struct {
+		msg    string
+		id     string
+		isResp bool
+	}{
+		{`{"jsonrpc":"2.0","id":7,"result":{}}`, "7", true},
+		{`{"jsonrpc":"2.0","id":"a","error":{"code":-32600,"message":"x"}}`, `"a"`, true},
+		{`{"jsonrpc":"2.0","id":3,"params":{},"method":"elicitation/create"}`, "", false},
+		{`{"jsonrpc":"2.0","method":"notifications/progress","params":{}}`, "", false},
+		{`{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}`, "null", true},
+		{`not json`, "", false},
+	} {
+		id, ok := responseID([]byte(tc.msg + "\n"))
+		if ok != tc.isResp || (ok && id != tc.id) {
+			t.Errorf("responseID(%s) = %q, %v; want %q, %v", tc.msg, id, ok, tc.id, tc.isResp)
+		}
+	}
+}
+
+// eventually waits for cond, failing after a generous deadline.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
