@@ -2,20 +2,24 @@ package apiclient
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
 // The records below name the fields the docs show and keep every other field
 // the API returns in Extra, so that what the API adds later reaches callers.
-// Numbers inside free-form maps are kept exact (json.Number).
+// Free-form configuration stays raw JSON (always an object): it is passed
+// through byte for byte, never decoded, so numbers stay exact and answers
+// cost one parse.
 
 // Integration is an integration installed on the agent (an install record).
 type Integration struct {
-	IntegrationID string         `json:"integrationId,omitempty" jsonschema_description:"Id of the integration, as in the registry (e.g. github)."`
-	Status        string         `json:"status,omitempty" jsonschema_description:"Lifecycle status as the API reports it, e.g. active, pending, error."`
-	Version       string         `json:"version,omitempty" jsonschema_description:"Installed version."`
-	Config        map[string]any `json:"config,omitzero" jsonschema_description:"The integration's configuration."`
+	IntegrationID string          `json:"integrationId,omitempty" jsonschema_description:"Id of the integration, as in the registry (e.g. github)."`
+	Status        string          `json:"status,omitempty" jsonschema_description:"Lifecycle status as the API reports it, e.g. active, pending, error."`
+	Version       string          `json:"version,omitempty" jsonschema_description:"Installed version."`
+	Config        json.RawMessage `json:"config,omitempty" jsonschema:"type=object" jsonschema_description:"The integration's configuration."`
 	// Extra holds fields the API returned that are not named above.
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -62,8 +66,8 @@ func (r RegistryEntry) MarshalJSON() ([]byte, error) {
 
 // IntegrationConfig is the configuration of an installed integration.
 type IntegrationConfig struct {
-	IntegrationID string         `json:"integrationId" jsonschema_description:"Id of the integration."`
-	Config        map[string]any `json:"config" jsonschema_description:"The integration's configuration. Secret values may come back masked."`
+	IntegrationID string          `json:"integrationId" jsonschema_description:"Id of the integration."`
+	Config        json.RawMessage `json:"config" jsonschema:"type=object" jsonschema_description:"The integration's configuration. Secret values may come back masked."`
 	// Extra holds fields of the API's record that are not named above.
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -140,18 +144,40 @@ func (r Identity) MarshalJSON() ([]byte, error) {
 	return encodeRecord(plain(r), r.Extra)
 }
 
-// decodeRecord decodes b into dst (a pointer to a struct) and the fields that
-// dst's type does not name into extra. Numbers are kept exact.
+// decodeRecord decodes the JSON object b into dst (a pointer to a struct)
+// in one pass: named fields by their exact JSON names, every other field into
+// extra. json.RawMessage fields must hold objects.
 func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
-	if err := decodeExact(b, dst); err != nil {
-		return err
-	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
-	for _, k := range jsonFieldNames(reflect.TypeOf(dst).Elem()) {
-		delete(all, k)
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		name, ok := jsonName(t.Field(i))
+		if !ok {
+			continue
+		}
+		raw, present := all[name]
+		if !present {
+			continue
+		}
+		delete(all, name)
+		if string(raw) == "null" {
+			continue
+		}
+		field := v.Field(i).Addr().Interface()
+		if rm, isRaw := field.(*json.RawMessage); isRaw {
+			if firstByte(raw) != '{' {
+				return fmt.Errorf("field %q is not a JSON object", name)
+			}
+			*rm = raw
+			continue
+		}
+		if err := json.Unmarshal(raw, field); err != nil {
+			return fmt.Errorf("field %q: %w", name, err)
+		}
 	}
 	if len(all) == 0 {
 		all = nil
@@ -160,39 +186,54 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 	return nil
 }
 
-// encodeRecord encodes v (a struct) with the fields of extra that v does not
-// already carry.
+// encodeRecord encodes v (a struct) followed by the fields of extra, in key
+// order. Named fields win over Extra, and invalid raw JSON in Extra is left
+// out: Extra is a public field.
 func encodeRecord(v any, extra map[string]json.RawMessage) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil || len(extra) == 0 {
 		return b, err
 	}
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return nil, err
-	}
+	t := reflect.TypeOf(v)
+	keys := make([]string, 0, len(extra))
 	for k, raw := range extra {
-		if _, named := all[k]; !named && json.Valid(raw) {
-			all[k] = raw
+		if !hasJSONField(t, k) && json.Valid(raw) {
+			keys = append(keys, k)
 		}
 	}
-	return json.Marshal(all)
+	slices.Sort(keys)
+	out := b[:len(b)-1] // drop the closing brace
+	for _, k := range keys {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		name, _ := json.Marshal(k)
+		out = append(out, name...)
+		out = append(out, ':')
+		out = append(out, extra[k]...)
+	}
+	return append(out, '}'), nil
 }
 
-// jsonFieldNames lists the JSON names of t's fields.
-func jsonFieldNames(t reflect.Type) []string {
-	names := make([]string, 0, t.NumField())
+// hasJSONField reports whether struct type t has a field named name in JSON.
+func hasJSONField(t reflect.Type, name string) bool {
 	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" || !f.IsExported() {
-			continue
+		if n, ok := jsonName(t.Field(i)); ok && n == name {
+			return true
 		}
-		name, _, _ := strings.Cut(tag, ",")
-		if name == "" {
-			name = f.Name
-		}
-		names = append(names, name)
 	}
-	return names
+	return false
+}
+
+// jsonName is a struct field's JSON name, if it has one.
+func jsonName(f reflect.StructField) (string, bool) {
+	tag := f.Tag.Get("json")
+	if tag == "-" || !f.IsExported() {
+		return "", false
+	}
+	name, _, _ := strings.Cut(tag, ",")
+	if name == "" {
+		name = f.Name
+	}
+	return name, true
 }

@@ -107,7 +107,7 @@ func TestRecordNilConfigOmitted(t *testing.T) {
 	if out := string(mustMarshal(t, Integration{IntegrationID: "github"})); out != `{"integrationId":"github"}` {
 		t.Errorf("marshal = %s", out)
 	}
-	cfg := IntegrationConfig{IntegrationID: "github", Config: map[string]any{}}
+	cfg := IntegrationConfig{IntegrationID: "github", Config: json.RawMessage(`{}`)}
 	if out := string(mustMarshal(t, cfg)); out != `{"integrationId":"github","config":{}}` {
 		t.Errorf("marshal = %s", out)
 	}

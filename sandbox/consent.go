@@ -1,13 +1,14 @@
 package sandbox
 
 import (
-	"bytes"
 	"errors"
+	"html"
+	"io"
 	"net/http"
 	"strings"
 )
 
-// consentPage is the data of the HTML page template.
+// consentPage is the data of the HTML page.
 type consentPage struct {
 	Title        string
 	Consent      bool // the consent form, rather than a result or error message
@@ -130,13 +131,8 @@ func (h *Handler) writeMessage(w http.ResponseWriter, status int, heading, messa
 	h.writePage(w, status, consentPage{Title: heading + " (Alfe sandbox)", Heading: heading, Message: message})
 }
 
-// writePage renders the page template with the security headers of every sandbox page.
+// writePage renders the page with the security headers of every sandbox page.
 func (h *Handler) writePage(w http.ResponseWriter, status int, page consentPage) {
-	var buf bytes.Buffer
-	if err := h.pages.Execute(&buf, page); err != nil {
-		writeError(w, http.StatusInternalServerError, codeInternal, "The sandbox could not render its page.")
-		return
-	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/html; charset=utf-8")
 	hdr.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
@@ -145,19 +141,48 @@ func (h *Handler) writePage(w http.ResponseWriter, status int, page consentPage)
 	hdr.Set("Referrer-Policy", "no-referrer")
 	hdr.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = io.WriteString(w, renderPage(page))
 }
 
-// pageTemplate is the single self-contained page (inline CSS, no external resources) used for the
-// consent form and for every result or error message.
-const pageTemplate = `<!DOCTYPE html>
+// renderPage builds the single self-contained page (inline CSS, no external
+// resources) used for the consent form and for every result or error
+// message. Every value is HTML-escaped. (Plain string building rather than
+// html/template: the template package's reflection keeps every exported
+// method of the binary alive and adds about 3 MB to alfe-mcp.)
+func renderPage(p consentPage) string {
+	e := html.EscapeString
+	var b strings.Builder
+	b.WriteString(pageHead)
+	b.WriteString("<title>" + e(p.Title) + "</title>\n" + pageStyle + "\n</head>\n<body>\n<main>\n<p class=\"badge\">Alfe sandbox</p>\n")
+	if p.Consent {
+		name := e(p.ProviderName)
+		b.WriteString("<h1>Connect " + name + " to your Alfe agent</h1>\n")
+		b.WriteString("<p>Your Alfe agent is asking to connect your <strong id=\"provider\">" + name + "</strong> account, used by: " + e(p.Integrations) + ".</p>\n")
+		b.WriteString("<h2>Requested scopes</h2>\n<ul id=\"scopes\">\n")
+		for _, s := range p.Scopes {
+			b.WriteString("<li><code>" + e(s) + "</code></li>\n")
+		}
+		b.WriteString("</ul>\n<form method=\"post\" action=\"/sandbox/oauth/decision\">\n")
+		b.WriteString("<input type=\"hidden\" name=\"state\" value=\"" + e(p.State) + "\">\n")
+		b.WriteString("<button id=\"approve\" name=\"decision\" value=\"approve\">Approve</button>\n")
+		b.WriteString("<button id=\"deny\" name=\"decision\" value=\"deny\">Deny</button>\n</form>\n")
+		b.WriteString("<p class=\"note\">This is a sandbox: no real " + name + " account is contacted and no credential is stored. This link expires at " + e(p.ExpiresAt) + ".</p>\n")
+	} else {
+		b.WriteString("<h1 id=\"result\">" + e(p.Heading) + "</h1>\n<p>" + e(p.Message) + "</p>\n")
+	}
+	b.WriteString("</main>\n</body>\n</html>\n")
+	return b.String()
+}
+
+const pageHead = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>{{.Title}}</title>
-<style>
+`
+
+const pageStyle = `<style>
   :root { color-scheme: light dark; }
   body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
          font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
@@ -183,31 +208,4 @@ const pageTemplate = `<!DOCTYPE html>
     .note { color: #a0a6b0; }
     button { background: #2a2e35; color: #e6e8eb; border-color: #3a3f48; }
   }
-</style>
-</head>
-<body>
-<main>
-<p class="badge">Alfe sandbox</p>
-{{- if .Consent}}
-<h1>Connect {{.ProviderName}} to your Alfe agent</h1>
-<p>Your Alfe agent is asking to connect your <strong id="provider">{{.ProviderName}}</strong> account, used by: {{.Integrations}}.</p>
-<h2>Requested scopes</h2>
-<ul id="scopes">
-{{- range .Scopes}}
-<li><code>{{.}}</code></li>
-{{- end}}
-</ul>
-<form method="post" action="/sandbox/oauth/decision">
-<input type="hidden" name="state" value="{{.State}}">
-<button id="approve" name="decision" value="approve">Approve</button>
-<button id="deny" name="decision" value="deny">Deny</button>
-</form>
-<p class="note">This is a sandbox: no real {{.ProviderName}} account is contacted and no credential is stored. This link expires at {{.ExpiresAt}}.</p>
-{{- else}}
-<h1 id="result">{{.Heading}}</h1>
-<p>{{.Message}}</p>
-{{- end}}
-</main>
-</body>
-</html>
-`
+</style>`

@@ -3,7 +3,6 @@ package sandbox
 import (
 	"crypto/subtle"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -36,7 +35,6 @@ type Handler struct {
 	now    func() time.Time
 	ttl    time.Duration
 	reg    *registry
-	pages  *template.Template
 
 	mu        sync.Mutex
 	installs  map[string]*install    // by integration id
@@ -61,7 +59,6 @@ func NewHandler(opts Options) *Handler {
 		now:       now,
 		ttl:       ttl,
 		reg:       newRegistry(),
-		pages:     template.Must(template.New("page").Parse(pageTemplate)),
 		installs:  map[string]*install{},
 		connected: map[string]bool{},
 		states:    map[string]*oauthState{},
