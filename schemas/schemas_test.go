@@ -3,6 +3,7 @@ package schemas
 import (
 	"encoding/json"
 	"errors"
+	"github.com/alfe-mcp/alfe-mcp/schemas/schemagen"
 	"reflect"
 	"regexp"
 	"slices"
@@ -306,11 +307,11 @@ type schemaCase struct {
 }
 
 func inputCase[T Input](name string) schemaCase {
-	return schemaCase{name, InputSchema[T], true, reflect.TypeFor[T]()}
+	return schemaCase{name, schemagen.InputSchema[T], true, reflect.TypeFor[T]()}
 }
 
 func outputCase[T any](name string) schemaCase {
-	return schemaCase{name, OutputSchema[T], false, reflect.TypeFor[T]()}
+	return schemaCase{name, schemagen.OutputSchema[T], false, reflect.TypeFor[T]()}
 }
 
 var schemaCases = []schemaCase{
@@ -463,7 +464,7 @@ func required(s map[string]any) []string {
 // TestIDPatternAgrees checks the id pattern and limits in the input schemas
 // accept exactly what Validate accepts.
 func TestIDPatternAgrees(t *testing.T) {
-	raw, err := InputSchema[GetIntegrationConfigInput]()
+	raw, err := schemagen.InputSchema[GetIntegrationConfigInput]()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,10 +491,10 @@ func TestIDPatternAgrees(t *testing.T) {
 
 func TestSchemaOfNonObject(t *testing.T) {
 	for name, gen := range map[string]func() (json.RawMessage, error){
-		"string input":   InputSchema[string],
-		"slice output":   OutputSchema[[]string],
-		"int output":     OutputSchema[int],
-		"map[string]any": OutputSchema[map[string]any],
+		"string input":   schemagen.InputSchema[string],
+		"slice output":   schemagen.OutputSchema[[]string],
+		"int output":     schemagen.OutputSchema[int],
+		"map[string]any": schemagen.OutputSchema[map[string]any],
 	} {
 		t.Run(name, func(t *testing.T) {
 			raw, err := gen()
