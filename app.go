@@ -56,6 +56,20 @@ func newLogger(e env, cfg config.Config) *slog.Logger {
 // asks for the built-in emulator of the API, which it then starts on a
 // loopback port. Close the app when done.
 func newApp(e env, cfg config.Config) (*app, error) {
+	return newServingApp(e, cfg, serving{})
+}
+
+// serving says how a transport serves calls; the zero value is stdio's.
+type serving struct {
+	// clientFor, when set, gives each request its own client made from the
+	// shared one (the HTTP transports: each request carries its key), and
+	// the app may start without a configured key.
+	clientFor   func(shared *apiclient.Client) tools.ClientFunc
+	elicitation tools.Elicitation
+}
+
+// newServingApp is newApp for a transport that serves as s says.
+func newServingApp(e env, cfg config.Config, s serving) (*app, error) {
 	var sb *sandbox.Server
 	if cfg.Sandbox {
 		var err error
@@ -64,7 +78,7 @@ func newApp(e env, cfg config.Config) (*app, error) {
 		}
 		cfg.APIURL, cfg.APIKey = sb.URL(), sandboxKey
 	}
-	if cfg.APIKey == "" {
+	if cfg.APIKey == "" && s.clientFor == nil {
 		return nil, errNoKey
 	}
 	logger := newLogger(e, cfg)
@@ -76,13 +90,20 @@ func newApp(e env, cfg config.Config) (*app, error) {
 		APIKey:    cfg.APIKey,
 		UserAgent: "alfe-mcp/" + buildVersion(),
 		Timeout:   time.Duration(cfg.Timeout),
+		Retries:   cfg.Retries,
 		Observe:   tools.ObserveExchanges(logger),
 	})
 	if err != nil {
 		closeSandbox(sb)
 		return nil, err
 	}
-	srv, err := tools.NewServer(toolOptions(cfg, tools.StaticClient(client), logger))
+	clientFunc := tools.StaticClient(client)
+	if s.clientFor != nil {
+		clientFunc = s.clientFor(client)
+	}
+	opts := toolOptions(cfg, clientFunc, logger)
+	opts.Elicitation = s.elicitation
+	srv, err := tools.NewServer(opts)
 	if err != nil {
 		closeSandbox(sb)
 		return nil, err

@@ -29,6 +29,9 @@ Usage:
   alfe-mcp call TOOL [JSON] [flags]
                              call one tool through the full MCP path and print its result
   alfe-mcp check [flags]     check the configuration and the API key against the API
+  alfe-mcp http [flags]      serve MCP over streamable HTTP at /mcp (--addr, default 127.0.0.1:8080;
+                             --stateless for replicas behind a load balancer)
+  alfe-mcp sse [flags]       serve MCP over the legacy HTTP+SSE transport (GET /sse, POST /message)
   alfe-mcp version           print the version
 
 The API key comes from --api-key-file or the ALFE_API_KEY environment variable.
@@ -62,6 +65,10 @@ func lookup(name string) (command, bool) {
 		return runCall, true
 	case "check":
 		return runCheck, true
+	case "http":
+		return runHTTP, true
+	case "sse":
+		return runSSE, true
 	}
 	return nil, false
 }

@@ -95,3 +95,26 @@ func firstString(values ...any) string {
 	}
 	return ""
 }
+
+// Retries. Rate limits, Retry-After and idempotency keys are undocumented.
+// GET, PATCH (it sets fields to given values) and DELETE (removing twice
+// leaves the same state) are taken as idempotent and retried; POST (install)
+// never is: installing twice is not harmless.
+func assumedIdempotent(method string) bool {
+	switch method {
+	case "GET", "PATCH", "DELETE":
+		return true
+	}
+	return false
+}
+
+// assumedRetryableStatus lists the answers that say "try again": rate
+// limited, and the gateway and overload statuses. A 500 is taken as a bug on
+// the API's side that a retry would only repeat.
+func assumedRetryableStatus(code int) bool {
+	switch code {
+	case 429, 502, 503, 504:
+		return true
+	}
+	return false
+}

@@ -1,10 +1,11 @@
 // Package apiclient is a typed client of the Alfe agent API's integrations
 // endpoints. It knows HTTP and the API, and nothing of MCP.
 //
-// Every method sends exactly one documented request through one request path
-// (Client.do): bearer auth, JSON bodies, a per-request timeout, a cap on the
-// size of answers, the {"data": ...} envelope unwrapped, and non-2xx answers
-// turned into *APIError. The API key never appears in anything the client
+// Every method sends one documented request through one request path
+// (Client.do): bearer auth, JSON bodies, a per-call timeout, retries of
+// idempotent requests with jittered backoff (retry.go), a cap on the size of
+// answers, the {"data": ...} envelope unwrapped, and non-2xx answers turned
+// into *APIError. The API key never appears in anything the client
 // returns, even when the upstream echoes it back.
 package apiclient
 
@@ -15,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -39,16 +41,21 @@ const redacted = "[REDACTED]"
 // Options configure a Client. The zero value of every field but APIKey
 // selects its default.
 type Options struct {
-	BaseURL          string        // API root, default DefaultBaseURL
-	APIKey           string        // agent API key, sent as a bearer token
-	UserAgent        string        // default "alfe-mcp/dev"
-	Timeout          time.Duration // per request, default DefaultTimeout; negative disables
-	MaxResponseBytes int64         // cap on an answer's body, default DefaultMaxResponseBytes
+	BaseURL   string // API root, default DefaultBaseURL
+	APIKey    string // agent API key, sent as a bearer token
+	UserAgent string // default "alfe-mcp/dev"
+	// Timeout bounds a whole call, retries and their waits included;
+	// default DefaultTimeout; negative disables.
+	Timeout          time.Duration
+	MaxResponseBytes int64 // cap on an answer's body, default DefaultMaxResponseBytes
+	// Retries is the most attempts a GET, PATCH or DELETE call makes in all
+	// (default DefaultRetries; 1 disables retries). POST is never retried.
+	Retries int
 	// HTTPClient replaces the shared client built by New; its Timeout should
-	// be zero, since the per-request timeout is applied through the context.
+	// be zero, since the per-call timeout is applied through the context.
 	HTTPClient *http.Client
-	// Observe, when set, is called after every HTTP exchange (for logs and
-	// metrics). It must be safe for concurrent use.
+	// Observe, when set, is called after every HTTP exchange, retries
+	// included (for logs and metrics). It must be safe for concurrent use.
 	Observe func(ctx context.Context, ev Exchange)
 }
 
@@ -58,6 +65,7 @@ type Exchange struct {
 	Path       string // escaped path, without query
 	StatusCode int    // 0 when no answer arrived
 	Duration   time.Duration
+	Attempt    int   // 1 for the first attempt of a call, 2 for its first retry, ...
 	Err        error // nil on a 2xx answer
 }
 
@@ -72,6 +80,7 @@ type Client struct {
 	maxBody int64
 	hc      *http.Client
 	observe func(context.Context, Exchange)
+	retry   retryPolicy
 }
 
 // New returns a Client for opts. It fails when the base URL is not an
@@ -97,6 +106,7 @@ func New(opts Options) (*Client, error) {
 		maxBody: opts.MaxResponseBytes,
 		hc:      opts.HTTPClient,
 		observe: opts.Observe,
+		retry:   defaultRetryPolicy(opts.Retries),
 	}
 	if c.ua == "" {
 		c.ua = "alfe-mcp/dev"
@@ -134,8 +144,11 @@ func (c *Client) WithAPIKey(key string) *Client {
 // BaseURL returns the API root the client talks to.
 func (c *Client) BaseURL() string { return c.base }
 
-// Timeout returns the per-request timeout (0 or negative: none).
+// Timeout returns the per-call timeout (0 or negative: none).
 func (c *Client) Timeout() time.Duration { return c.timeout }
+
+// Retries returns the most attempts an idempotent call makes.
+func (c *Client) Retries() int { return c.retry.attempts }
 
 // CloseIdleConnections closes idle connections of the underlying transport.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
@@ -149,19 +162,18 @@ type request struct {
 }
 
 // do sends r and returns the unwrapped "data" of a 2xx answer (nil for an
-// empty answer or a 204).
-func (c *Client) do(ctx context.Context, r request) (json.RawMessage, error) {
+// empty answer or a 204) and its status. It retries as retry.go describes,
+// within one deadline for the whole call.
+func (c *Client) do(ctx context.Context, r request) (json.RawMessage, int, error) {
 	path, err := escapePath(r.path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var body io.Reader
+	var body []byte
 	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return nil, fmt.Errorf("%w: encode request body: %v", ErrInvalidArgument, err)
+		if body, err = json.Marshal(r.body); err != nil {
+			return nil, 0, fmt.Errorf("%w: encode request body: %v", ErrInvalidArgument, err)
 		}
-		body = bytes.NewReader(b)
 	}
 	target := c.base + path
 	if len(r.query) > 0 {
@@ -173,7 +185,46 @@ func (c *Client) do(ctx context.Context, r request) (json.RawMessage, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, r.method, target, body)
+	attempts := 1
+	if assumedIdempotent(r.method) {
+		attempts = max(c.retry.attempts, 1)
+	}
+	for attempt := 1; ; attempt++ {
+		req, err := c.newRequest(ctx, r.method, target, body)
+		if err != nil {
+			return nil, 0, err
+		}
+		start := time.Now()
+		status, data, err := c.exchange(ctx, req, r.method, path)
+		setAttempts(err, attempt)
+		if c.observe != nil {
+			c.observe(ctx, Exchange{Method: r.method, Path: path, StatusCode: status, Duration: time.Since(start), Attempt: attempt, Err: err})
+		}
+		if attempt >= attempts || !retryable(ctx, r.method, status != 0, err) {
+			return data, status, err
+		}
+		wait, ok := c.retry.wait(attempt, err)
+		if !ok {
+			return nil, status, err // a Retry-After longer than we wait within a call
+		}
+		if deadline, has := ctx.Deadline(); has && !c.retry.now().Add(wait).Before(deadline) {
+			return nil, status, err // the wait would overrun the call's deadline
+		}
+		if c.retry.sleep(ctx, wait) != nil {
+			cerr := c.transportError(ctx, r.method, path, ctx.Err())
+			setAttempts(cerr, attempt)
+			return nil, 0, cerr
+		}
+	}
+}
+
+// newRequest builds one attempt's request; body is sent as JSON when non-nil.
+func (c *Client) newRequest(ctx context.Context, method, target string, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return nil, fmt.Errorf("%w: build request: %v", ErrInvalidArgument, err)
 	}
@@ -183,13 +234,7 @@ func (c *Client) do(ctx context.Context, r request) (json.RawMessage, error) {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-
-	start := time.Now()
-	status, data, err := c.exchange(ctx, req, r.method, path)
-	if c.observe != nil {
-		c.observe(ctx, Exchange{Method: r.method, Path: path, StatusCode: status, Duration: time.Since(start), Err: err})
-	}
-	return data, err
+	return req, nil
 }
 
 // exchange sends req and reads its answer. It returns the status (0 when no
@@ -220,9 +265,21 @@ func (c *Client) exchange(ctx context.Context, req *http.Request, method, path s
 	}
 	data, err := unwrapData(raw)
 	if err != nil {
-		return resp.StatusCode, nil, &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Reason: err.Error()}
+		reason := err.Error()
+		if ct := resp.Header.Get("Content-Type"); !isJSONContentType(ct) {
+			reason += fmt.Sprintf(" (its Content-Type is %q, not JSON)", clip(c.redactString(ct), 100))
+		}
+		return resp.StatusCode, nil, &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Reason: reason}
 	}
 	return resp.StatusCode, c.redactData(data), nil
+}
+
+// isJSONContentType reports whether a Content-Type names JSON
+// (application/json, application/problem+json, ...). A JSON body is read
+// whatever its Content-Type says; the type only explains a body that is not.
+func isJSONContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
 }
 
 // unwrapData returns the "data" of an envelope; nil for an empty body.
@@ -231,20 +288,27 @@ func unwrapData(raw []byte) (json.RawMessage, error) {
 	if len(trimmed) == 0 {
 		return nil, nil
 	}
-	if !json.Valid(trimmed) {
-		return nil, errors.New("its body is not valid JSON")
-	}
 	if trimmed[0] != '{' {
+		if !json.Valid(trimmed) {
+			return nil, errors.New("its body is not valid JSON")
+		}
 		return nil, errors.New(`its body is not the {"data": ...} envelope`)
 	}
-	var env map[string]json.RawMessage
+	// One pass: the envelope's other fields are skipped, "data" stays raw.
+	var env struct {
+		Data json.RawMessage `json:"data"` // "null" when null, nil when absent
+	}
 	if err := json.Unmarshal(trimmed, &env); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, errors.New("its body is not valid JSON")
+		}
 		return nil, fmt.Errorf(`its body is not the {"data": ...} envelope: %v`, err)
 	}
-	data, ok := env["data"]
-	if !ok {
+	if env.Data == nil {
 		return nil, errors.New(`its body has no "data" field`)
 	}
+	data := env.Data
 	if string(data) == "null" {
 		return nil, nil
 	}

@@ -760,10 +760,11 @@ func hijacker(t *testing.T, f func(net.Conn)) http.HandlerFunc {
 
 func TestNetworkErrors(t *testing.T) {
 	tests := []struct {
-		name string
-		base func(t *testing.T) string
+		name     string
+		base     func(t *testing.T) string
+		attempts int // GET retries failures before any answer arrived
 	}{
-		{"connection refused", func(t *testing.T) string { return "http://" + closedAddr(t) }},
+		{"connection refused", func(t *testing.T) string { return "http://" + closedAddr(t) }, DefaultRetries},
 		{"connection reset", func(t *testing.T) string {
 			return newUpstream(t, hijacker(t, func(conn net.Conn) {
 				if tc, ok := conn.(*net.TCPConn); ok {
@@ -771,19 +772,19 @@ func TestNetworkErrors(t *testing.T) {
 				}
 				conn.Close()
 			})).URL
-		}},
+		}, DefaultRetries},
 		{"connection closed mid-body", func(t *testing.T) string {
 			return newUpstream(t, hijacker(t, func(conn net.Conn) {
 				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":[")
 				conn.Close()
 			})).URL
-		}},
+		}, 1},
 		{"malformed answer", func(t *testing.T) string {
 			return newUpstream(t, hijacker(t, func(conn net.Conn) {
 				_, _ = io.WriteString(conn, "this is not HTTP\r\n\r\n")
 				conn.Close()
 			})).URL
-		}},
+		}, DefaultRetries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -810,13 +811,21 @@ func TestNetworkErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), "GET /agent/integrations") {
 				t.Errorf("err %q does not name the request", err)
 			}
+			if ne.Attempts != tt.attempts {
+				t.Errorf("NetworkError.Attempts = %d, want %d", ne.Attempts, tt.attempts)
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if len(evs) != 1 || evs[0].Err != err {
-				t.Fatalf("Observe got %+v, want one exchange with the returned error", evs)
+			if len(evs) != tt.attempts || evs[len(evs)-1].Err != err {
+				t.Fatalf("Observe got %+v, want %d exchanges, the last with the returned error", evs, tt.attempts)
 			}
-			if tt.name != "connection closed mid-body" && evs[0].StatusCode != 0 {
-				t.Errorf("Observe status = %d, want 0 when no answer arrived", evs[0].StatusCode)
+			for i, ev := range evs {
+				if ev.Attempt != i+1 {
+					t.Errorf("exchange %d has Attempt %d", i, ev.Attempt)
+				}
+				if tt.name != "connection closed mid-body" && ev.StatusCode != 0 {
+					t.Errorf("Observe status = %d, want 0 when no answer arrived", ev.StatusCode)
+				}
 			}
 		})
 	}
@@ -1059,9 +1068,13 @@ func TestObserve(t *testing.T) {
 			o.Observe = func(_ context.Context, ev Exchange) { evs = append(evs, ev) }
 		})
 		_, err := c.GetOAuthStatus(t.Context(), "github")
-		if len(evs) != 1 || evs[0].StatusCode != 0 || evs[0].Err != err || err == nil ||
-			evs[0].Path != "/agent/integrations/oauth/status" || evs[0].Method != "GET" {
-			t.Errorf("Observe got %+v for err %v, want one exchange with status 0 and the error", evs, err)
+		if len(evs) != DefaultRetries || err == nil || evs[len(evs)-1].Err != err {
+			t.Fatalf("Observe got %+v for err %v, want %d exchanges, the last with the error", evs, err, DefaultRetries)
+		}
+		for i, ev := range evs {
+			if ev.StatusCode != 0 || ev.Attempt != i+1 || ev.Path != "/agent/integrations/oauth/status" || ev.Method != "GET" {
+				t.Errorf("exchange %d = %+v, want GET /agent/integrations/oauth/status, status 0, attempt %d", i, ev, i+1)
+			}
 		}
 	})
 	t.Run("concurrent", func(t *testing.T) {

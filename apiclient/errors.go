@@ -32,6 +32,7 @@ type APIError struct {
 	Message    string        // human message from the body, or the status text
 	RequestID  string        // upstream request id, when a header carried one
 	RetryAfter time.Duration // from Retry-After, when present (seconds or HTTP date)
+	Attempts   int           // attempts the call made, this answer the last; 0 or 1: no retry
 }
 
 // Error reports the request, status and message.
@@ -45,7 +46,16 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
 	}
+	b.WriteString(AttemptsNote(e.Attempts))
 	return b.String()
+}
+
+// AttemptsNote is " (after 3 attempts)" for 3 attempts, and empty for one.
+func AttemptsNote(attempts int) string {
+	if attempts <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (after %d attempts)", attempts)
 }
 
 // StatusText is "404 Not Found" for 404, and "599 status 599" for codes
@@ -58,15 +68,17 @@ func StatusText(code int) string {
 }
 
 // TimeoutError is returned when the API gave no complete answer within the
-// client's per-request timeout. It unwraps to context.DeadlineExceeded.
+// client's per-call timeout (or a transport timeout, such as a dial's). It
+// unwraps to context.DeadlineExceeded.
 type TimeoutError struct {
 	Method, Path string
 	After        time.Duration
+	Attempts     int // attempts the call made, this one the last; 0 or 1: no retry
 }
 
 // Error says which request timed out and after how long.
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("%s %s: no answer from the Alfe API within %s", e.Method, e.Path, e.After)
+	return fmt.Sprintf("%s %s: no answer from the Alfe API within %s%s", e.Method, e.Path, e.After, AttemptsNote(e.Attempts))
 }
 
 // Unwrap returns context.DeadlineExceeded.
@@ -77,11 +89,12 @@ func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 type NetworkError struct {
 	Method, Path string
 	Err          error
+	Attempts     int // attempts the call made, this one the last; 0 or 1: no retry
 }
 
 // Error describes the failure.
 func (e *NetworkError) Error() string {
-	return fmt.Sprintf("%s %s: could not reach the Alfe API: %v", e.Method, e.Path, e.Err)
+	return fmt.Sprintf("%s %s: could not reach the Alfe API: %v%s", e.Method, e.Path, e.Err, AttemptsNote(e.Attempts))
 }
 
 // Unwrap returns the underlying network error.

@@ -106,9 +106,14 @@ func newClient(t *testing.T, base string, mods ...func(*Options)) *Client {
 	if err != nil {
 		t.Fatalf("New(%+v): %v", opts, err)
 	}
+	c.retry.sleep = skipWait
 	t.Cleanup(c.CloseIdleConnections)
 	return c
 }
+
+// skipWait replaces the backoff wait of test clients: it returns at once,
+// unless ctx is already done, so retries need no real waiting.
+func skipWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // serveOnce starts an upstream answering status/body and a client of it.
 func serveOnce(t *testing.T, status int, body string, headers ...string) (*upstream, *Client) {

@@ -42,13 +42,13 @@ type InstallRequest struct {
 func (c *Client) ListIntegrations(ctx context.Context) ([]Integration, error) {
 	const method = http.MethodGet
 	path := []string{"agent", "integrations"}
-	data, err := c.do(ctx, request{method: method, path: path})
+	data, status, err := c.do(ctx, request{method: method, path: path})
 	if err != nil {
 		return nil, err
 	}
 	var list []Integration
 	if err := decodeList(data, assumedListWrapperField, &list); err != nil {
-		return nil, c.decodeError(method, path, err)
+		return nil, c.decodeError(method, path, status, err)
 	}
 	if list == nil {
 		list = []Integration{}
@@ -61,7 +61,7 @@ func (c *Client) ListIntegrations(ctx context.Context) ([]Integration, error) {
 func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
 	const method = http.MethodGet
 	path := []string{"integrations", "registry"}
-	data, err := c.do(ctx, request{method: method, path: path})
+	data, status, err := c.do(ctx, request{method: method, path: path})
 	if err != nil {
 		return Registry{}, err
 	}
@@ -78,7 +78,7 @@ func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
 		err = errors.New("no registry list")
 	}
 	if err != nil {
-		return Registry{}, c.decodeError(method, path, err)
+		return Registry{}, c.decodeError(method, path, status, err)
 	}
 	if reg.Integrations == nil {
 		reg.Integrations = []RegistryEntry{}
@@ -102,11 +102,11 @@ func (c *Client) InstallIntegration(ctx context.Context, in InstallRequest) (Int
 	if len(in.Config) > 0 {
 		body["config"] = in.Config
 	}
-	data, err := c.do(ctx, request{method: method, path: path, body: body})
+	data, status, err := c.do(ctx, request{method: method, path: path, body: body})
 	if err != nil {
 		return Integration{}, err
 	}
-	return c.decodeIntegration(method, path, data, in.IntegrationID)
+	return c.decodeIntegration(method, path, status, data, in.IntegrationID)
 }
 
 // GetIntegrationConfig returns the configuration of an installed integration
@@ -114,31 +114,31 @@ func (c *Client) InstallIntegration(ctx context.Context, in InstallRequest) (Int
 func (c *Client) GetIntegrationConfig(ctx context.Context, integrationID string) (IntegrationConfig, error) {
 	const method = http.MethodGet
 	path := []string{"agent", "integrations", integrationID, "config"}
-	data, err := c.do(ctx, request{method: method, path: path})
+	data, status, err := c.do(ctx, request{method: method, path: path})
 	if err != nil {
 		return IntegrationConfig{}, err
 	}
 	if firstByte(data) != '{' {
-		return IntegrationConfig{}, c.decodeError(method, path, errors.New("the config is not a JSON object"))
+		return IntegrationConfig{}, c.decodeError(method, path, status, errors.New("the config is not a JSON object"))
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
-		return IntegrationConfig{}, c.decodeError(method, path, err)
+		return IntegrationConfig{}, c.decodeError(method, path, status, err)
 	}
 	var out IntegrationConfig
 	if inner, ok := fields[assumedConfigRecordField]; ok && firstByte(inner) == '{' {
 		err = json.Unmarshal(data, &out)
 	} else {
-		err = decodeExact(data, &out.Config)
+		out.Config = data // the bare config map
 	}
 	if err != nil {
-		return IntegrationConfig{}, c.decodeError(method, path, err)
+		return IntegrationConfig{}, c.decodeError(method, path, status, err)
 	}
 	if out.IntegrationID == "" {
 		out.IntegrationID = integrationID
 	}
 	if out.Config == nil {
-		out.Config = map[string]any{}
+		out.Config = json.RawMessage(`{}`)
 	}
 	return out, nil
 }
@@ -154,17 +154,17 @@ func (c *Client) UpdateIntegrationConfig(ctx context.Context, integrationID stri
 		config = map[string]any{}
 	}
 	body := map[string]any{assumedUpdateBodyConfigField: config}
-	data, err := c.do(ctx, request{method: method, path: path, body: body})
+	data, status, err := c.do(ctx, request{method: method, path: path, body: body})
 	if err != nil {
 		return Integration{}, err
 	}
-	return c.decodeIntegration(method, path, data, integrationID)
+	return c.decodeIntegration(method, path, status, data, integrationID)
 }
 
 // RemoveIntegration removes an integration from the agent
 // (DELETE /agent/integrations/{id}). A 404 means it was not installed.
 func (c *Client) RemoveIntegration(ctx context.Context, integrationID string) error {
-	_, err := c.do(ctx, request{method: http.MethodDelete, path: []string{"agent", "integrations", integrationID}})
+	_, _, err := c.do(ctx, request{method: http.MethodDelete, path: []string{"agent", "integrations", integrationID}})
 	return err
 }
 
@@ -186,16 +186,16 @@ func (c *Client) GetOAuthURL(ctx context.Context, provider string, scopes []stri
 		}
 		q.Set("scopes", strings.Join(scopes, assumedOAuthScopesSeparator))
 	}
-	data, err := c.do(ctx, request{method: method, path: path, query: q})
+	data, status, err := c.do(ctx, request{method: method, path: path, query: q})
 	if err != nil {
 		return OAuthURL{}, err
 	}
 	var out OAuthURL
 	if err := decodeObject(data, &out); err != nil {
-		return OAuthURL{}, c.decodeError(method, path, err)
+		return OAuthURL{}, c.decodeError(method, path, status, err)
 	}
 	if out.URL == "" {
-		return OAuthURL{}, c.decodeError(method, path, errors.New(`no "url"`))
+		return OAuthURL{}, c.decodeError(method, path, status, errors.New(`no "url"`))
 	}
 	return out, nil
 }
@@ -208,13 +208,13 @@ func (c *Client) GetOAuthStatus(ctx context.Context, provider string) (OAuthStat
 	if provider == "" {
 		return OAuthStatus{}, fmt.Errorf("%w: provider is empty", ErrInvalidArgument)
 	}
-	data, err := c.do(ctx, request{method: method, path: path, query: url.Values{"provider": {provider}}})
+	data, status, err := c.do(ctx, request{method: method, path: path, query: url.Values{"provider": {provider}}})
 	if err != nil {
 		return OAuthStatus{}, err
 	}
 	var out OAuthStatus
 	if err := decodeObject(data, &out); err != nil {
-		return OAuthStatus{}, c.decodeError(method, path, err)
+		return OAuthStatus{}, c.decodeError(method, path, status, err)
 	}
 	if out.Provider == "" {
 		out.Provider = provider
@@ -227,27 +227,27 @@ func (c *Client) GetOAuthStatus(ctx context.Context, provider string) (OAuthStat
 func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 	const method = http.MethodGet
 	path := []string{"agent", "identity", "whoami"}
-	data, err := c.do(ctx, request{method: method, path: path})
+	data, status, err := c.do(ctx, request{method: method, path: path})
 	if err != nil {
 		return Identity{}, err
 	}
 	var out Identity
 	if err := decodeObject(data, &out); err != nil {
-		return Identity{}, c.decodeError(method, path, err)
+		return Identity{}, c.decodeError(method, path, status, err)
 	}
 	if out.AgentID == "" {
-		return Identity{}, c.decodeError(method, path, errors.New(`no "agentId"`))
+		return Identity{}, c.decodeError(method, path, status, errors.New(`no "agentId"`))
 	}
 	return out, nil
 }
 
 // decodeIntegration decodes an install record; an empty answer gives a record
 // that names only the integration.
-func (c *Client) decodeIntegration(method string, path []string, data json.RawMessage, id string) (Integration, error) {
+func (c *Client) decodeIntegration(method string, path []string, status int, data json.RawMessage, id string) (Integration, error) {
 	var out Integration
 	if len(data) > 0 {
 		if err := decodeObject(data, &out); err != nil {
-			return Integration{}, c.decodeError(method, path, err)
+			return Integration{}, c.decodeError(method, path, status, err)
 		}
 	}
 	if out.IntegrationID == "" {
@@ -256,9 +256,9 @@ func (c *Client) decodeIntegration(method string, path []string, data json.RawMe
 	return out, nil
 }
 
-func (c *Client) decodeError(method string, path []string, err error) error {
+func (c *Client) decodeError(method string, path []string, status int, err error) error {
 	p, _ := escapePath(path)
-	return &DecodeError{Method: method, Path: p, StatusCode: http.StatusOK, Reason: "its data is not the documented shape", Err: err}
+	return &DecodeError{Method: method, Path: p, StatusCode: status, Reason: "its data is not the documented shape", Err: err}
 }
 
 // decodeList decodes an array, or an object that wraps it under field.

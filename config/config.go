@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,23 +33,41 @@ type Config struct {
 	APIURL     string   `json:"apiUrl"`
 	APIKeyFile string   `json:"apiKeyFile"`
 	Timeout    Duration `json:"timeout"`
+	Retries    int      `json:"retries"` // attempts in all for GET, PATCH and DELETE, 1 to MaxRetries
 	ReadOnly   bool     `json:"readOnly"`
 	Tools      []string `json:"tools"`
 	LogLevel   string   `json:"logLevel"`
 	LogFormat  string   `json:"logFormat"`
 	Sandbox    bool     `json:"sandbox"`
-	APIKey     string   `json:"-"`
-	Args       []string `json:"-"` // positional arguments, e.g. call's tool name
-	File       string   `json:"-"` // the config file read, if any
+	// The HTTP transports (alfe-mcp http and sse).
+	Addr            string   `json:"addr"`            // listen address, default DefaultAddr
+	AllowedOrigins  []string `json:"allowedOrigins"`  // browser origins allowed besides the loopback ones
+	Stateless       bool     `json:"stateless"`       // streamable HTTP without sessions
+	ShutdownTimeout Duration `json:"shutdownTimeout"` // grace period for calls in flight on SIGINT/SIGTERM
+	APIKey          string   `json:"-"`
+	Args            []string `json:"-"` // positional arguments, e.g. call's tool name
+	File            string   `json:"-"` // the config file read, if any
 }
+
+// Defaults of the HTTP transports.
+const (
+	DefaultAddr            = "127.0.0.1:8080"
+	DefaultShutdownTimeout = 10 * time.Second
+)
+
+// MaxRetries is the most attempts --retries allows.
+const MaxRetries = 10
 
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		APIURL:    apiclient.DefaultBaseURL,
-		Timeout:   Duration(apiclient.DefaultTimeout),
-		LogLevel:  "info",
-		LogFormat: "text",
+		APIURL:          apiclient.DefaultBaseURL,
+		Timeout:         Duration(apiclient.DefaultTimeout),
+		Retries:         apiclient.DefaultRetries,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		Addr:            DefaultAddr,
+		ShutdownTimeout: Duration(DefaultShutdownTimeout),
 	}
 }
 
@@ -89,15 +108,20 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		flagConfig   = fs.String("config", "", "JSON config `file` (see config.example.json)")
-		flagURL      = fs.String("api-url", "", "Alfe API `URL` (env "+EnvAPIURL+", default "+apiclient.DefaultBaseURL+")")
-		flagKeyFile  = fs.String("api-key-file", "", "read the agent API key from this `file` (otherwise env "+EnvAPIKey+")")
-		flagReadOnly = fs.Bool("read-only", false, "serve only the read-only tools")
-		flagTools    = fs.String("tools", "", "comma-separated allowlist of tool `names`")
-		flagTimeout  = fs.Duration("timeout", 0, "per-request timeout for the Alfe API (default 30s)")
-		flagLevel    = fs.String("log-level", "", "log `level`: debug, info, warn, error (default info)")
-		flagFormat   = fs.String("log-format", "", "log `format`: text or json (default text)")
-		flagSandbox  = fs.Bool("sandbox", false, "talk to a built-in emulator of the Alfe API instead of the real one (no key or account needed)")
+		flagConfig    = fs.String("config", "", "JSON config `file` (see config.example.json)")
+		flagURL       = fs.String("api-url", "", "Alfe API `URL` (env "+EnvAPIURL+", default "+apiclient.DefaultBaseURL+")")
+		flagKeyFile   = fs.String("api-key-file", "", "read the agent API key from this `file` (otherwise env "+EnvAPIKey+")")
+		flagReadOnly  = fs.Bool("read-only", false, "serve only the read-only tools")
+		flagTools     = fs.String("tools", "", "comma-separated allowlist of tool `names`")
+		flagTimeout   = fs.Duration("timeout", 0, "timeout of each call to the Alfe API, retries included (default 30s)")
+		flagRetries   = fs.Int("retries", 0, "most `attempts` in all of a GET, PATCH or DELETE to the Alfe API, 1 to 10 (default 3; 1 disables retries; POST is never retried)")
+		flagLevel     = fs.String("log-level", "", "log `level`: debug, info, warn, error (default info)")
+		flagFormat    = fs.String("log-format", "", "log `format`: text or json (default text)")
+		flagSandbox   = fs.Bool("sandbox", false, "talk to a built-in emulator of the Alfe API instead of the real one (no key or account needed)")
+		flagAddr      = fs.String("addr", "", "http and sse: listen `address` host:port (default "+DefaultAddr+")")
+		flagOrigins   = fs.String("allowed-origins", "", "http and sse: comma-separated browser `origins` allowed besides http(s)://localhost, 127.0.0.1 and [::1]")
+		flagStateless = fs.Bool("stateless", false, "http: serve without sessions, so that replicas need no load-balancer affinity")
+		flagShutdown  = fs.Duration("shutdown-timeout", 0, "http and sse: how long calls in flight may finish after SIGINT/SIGTERM (default 10s)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: alfe-mcp %s [flags]\n\nFlags:\n", name)
@@ -145,6 +169,9 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if set["timeout"] {
 		cfg.Timeout = Duration(*flagTimeout)
 	}
+	if set["retries"] {
+		cfg.Retries = *flagRetries
+	}
 	if set["log-level"] {
 		cfg.LogLevel = *flagLevel
 	}
@@ -153,6 +180,18 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	if set["sandbox"] {
 		cfg.Sandbox = *flagSandbox
+	}
+	if set["addr"] {
+		cfg.Addr = *flagAddr
+	}
+	if set["allowed-origins"] {
+		cfg.AllowedOrigins = splitList(*flagOrigins)
+	}
+	if set["stateless"] {
+		cfg.Stateless = *flagStateless
+	}
+	if set["shutdown-timeout"] {
+		cfg.ShutdownTimeout = Duration(*flagShutdown)
 	}
 	cfg.Args = positional
 
@@ -186,6 +225,9 @@ func (c *Config) readFile(path string) error {
 	if err := dec.Decode(c); err != nil {
 		return fmt.Errorf("config file %s: %v", path, err)
 	}
+	if err := dec.Decode(&json.RawMessage{}); err != io.EOF {
+		return fmt.Errorf("config file %s: unexpected data after the JSON object", path)
+	}
 	c.File = path
 	// A relative key file is relative to the config file.
 	if c.APIKeyFile = expandHome(c.APIKeyFile); c.APIKeyFile != "" && !filepath.IsAbs(c.APIKeyFile) {
@@ -207,6 +249,15 @@ func (c Config) validate() error {
 	}
 	if c.Timeout < 0 {
 		return errors.New("timeout must not be negative")
+	}
+	if c.Retries < 1 || c.Retries > MaxRetries {
+		return fmt.Errorf("retries %d: use 1 (no retry) to %d attempts in all", c.Retries, MaxRetries)
+	}
+	if c.ShutdownTimeout < 0 {
+		return errors.New("shutdown timeout must not be negative")
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("listen address %q: use host:port, e.g. %s", c.Addr, DefaultAddr)
 	}
 	if _, err := apiclient.New(apiclient.Options{BaseURL: c.APIURL}); err != nil {
 		return fmt.Errorf("%v", err)

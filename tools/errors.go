@@ -22,7 +22,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -75,9 +77,12 @@ func describe(err error) string {
 		netErr  *apiclient.NetworkError
 		decErr  *apiclient.DecodeError
 	)
+	var tooLarge *tooLargeError
 	switch {
 	case errors.As(err, &te):
 		return te.msg
+	case errors.As(err, &tooLarge):
+		return tooLarge.Error()
 	case errors.As(err, &argErr):
 		return argErr.Error() + ". Fix the argument and call again; nothing was sent to the API."
 	case errors.Is(err, ErrNoAPIKey):
@@ -85,10 +90,11 @@ func describe(err error) string {
 	case errors.As(err, &apiErr):
 		return describeAPIError(apiErr)
 	case errors.As(err, &timeout):
-		return fmt.Sprintf("The Alfe API did not answer in time (timed out after %d s on %s %s). Retry in a moment; if it keeps happening, the API may be degraded.",
-			int(math.Ceil(timeout.After.Seconds())), timeout.Method, timeout.Path)
+		return fmt.Sprintf("The Alfe API did not answer in time (timed out after %s on %s %s%s). Retry in a moment; if it keeps happening, the API may be degraded.",
+			waited(timeout.After), timeout.Method, timeout.Path, attemptsSuffix(timeout.Attempts))
 	case errors.As(err, &netErr):
-		return fmt.Sprintf("Could not reach the Alfe API: %v. Check the network connection and the API URL (--api-url / ALFE_API_URL), then retry.", netErr.Err)
+		return fmt.Sprintf("Could not reach the Alfe API%s: %v. Check the network connection and the API URL (--api-url / ALFE_API_URL), then retry.",
+			attemptsPhrase(netErr.Attempts), netErr.Err)
 	case errors.As(err, &decErr):
 		return fmt.Sprintf("The Alfe API gave an unexpected answer: %v. Retry once; if it persists, report it.", decErr)
 	case errors.Is(err, apiclient.ErrResponseTooLarge):
@@ -119,6 +125,8 @@ func describeAPIError(e *apiclient.APIError) string {
 			return fmt.Sprintf("Rate limited by the Alfe API (%s). Retry after %d s.", detail, int(math.Ceil(e.RetryAfter.Seconds())))
 		}
 		return fmt.Sprintf("Rate limited by the Alfe API (%s). Retry later.", detail)
+	case e.StatusCode >= 500 && e.RetryAfter > 0:
+		return fmt.Sprintf("The Alfe API failed (%s). This is on Alfe's side; retry after %d s.", detail, int(math.Ceil(e.RetryAfter.Seconds())))
 	case e.StatusCode >= 500:
 		return fmt.Sprintf("The Alfe API failed (%s). This is on Alfe's side; retry in a moment.", detail)
 	case e.StatusCode >= 400:
@@ -137,7 +145,48 @@ func upstreamDetail(e *apiclient.APIError) string {
 	if e.RequestID != "" {
 		s += "; request id " + e.RequestID
 	}
-	return s
+	return s + attemptsSuffix(e.Attempts)
+}
+
+// waited writes a timeout as "30 s", or "250 ms" below a second.
+func waited(d time.Duration) string {
+	if d > 0 && d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%d s", int(math.Ceil(d.Seconds())))
+}
+
+// outcomeUnknown reports failures after which a request that changes state
+// may or may not have taken effect: no answer, or a gateway's answer.
+func outcomeUnknown(err error) bool {
+	var (
+		timeout *apiclient.TimeoutError
+		netErr  *apiclient.NetworkError
+	)
+	if apiErr, ok := asAPIError(err); ok {
+		return apiErr.StatusCode == http.StatusBadGateway || apiErr.StatusCode == http.StatusGatewayTimeout
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return false // no connection: nothing was sent
+	}
+	return errors.As(err, &timeout) || errors.As(err, &netErr)
+}
+
+// attemptsPhrase is " after 3 attempts" when the call was retried, else "".
+func attemptsPhrase(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" after %d attempts", n)
+}
+
+// attemptsSuffix is "; after 3 attempts" when the call was retried, else "".
+func attemptsSuffix(n int) string {
+	if n <= 1 {
+		return ""
+	}
+	return ";" + attemptsPhrase(n)
 }
 
 // missingKeyError is returned when a call arrives and no API key is known.

@@ -96,6 +96,10 @@ func installError(err error, id string) error {
 			return failf(err, "the Alfe API refused to install '%s' (%s); check the id and version with get_registry.", id, upstreamDetail(apiErr))
 		}
 	}
+	if outcomeUnknown(err) {
+		// An install is never retried: it may have arrived all the same.
+		return failf(err, "%s The install of '%s' may have taken effect all the same: call list_integrations to check before installing again.", describe(err), id)
+	}
 	return err
 }
 

@@ -73,7 +73,7 @@ func logCalls(logger *slog.Logger) server.ToolHandlerMiddleware {
 
 // ObserveExchanges returns an apiclient observer that counts each upstream
 // exchange into the tool call's log line and logs it at debug level (method,
-// path, status, duration; never headers or bodies).
+// path, status, duration, attempt number; never headers or bodies).
 func ObserveExchanges(logger *slog.Logger) func(context.Context, apiclient.Exchange) {
 	return func(ctx context.Context, ev apiclient.Exchange) {
 		if stats, ok := ctx.Value(statsKey{}).(*callStats); ok {
@@ -81,7 +81,7 @@ func ObserveExchanges(logger *slog.Logger) func(context.Context, apiclient.Excha
 			stats.requests.Add(1)
 		}
 		if logger.Enabled(ctx, slog.LevelDebug) {
-			attrs := []any{"method", ev.Method, "path", ev.Path, "status", ev.StatusCode, "duration", ev.Duration.Round(time.Microsecond)}
+			attrs := []any{"method", ev.Method, "path", ev.Path, "status", ev.StatusCode, "duration", ev.Duration.Round(time.Microsecond), "attempt", ev.Attempt}
 			if ev.Err != nil {
 				attrs = append(attrs, "error", ev.Err.Error())
 			}

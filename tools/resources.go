@@ -82,6 +82,10 @@ func readJSON(opts *Options, read func(ctx context.Context, call *Call, req mcp.
 		if err != nil {
 			return nil, fmt.Errorf("%s: encode: %w", req.Params.URI, err)
 		}
+		if len(b) > opts.MaxResultBytes {
+			return nil, fmt.Errorf("%s: too large to return: its JSON is %s (%d bytes), over this server's limit of %s; use the tools, which can filter",
+				req.Params.URI, byteSize(len(b)), len(b), byteSize(opts.MaxResultBytes))
+		}
 		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: jsonMIME, Text: string(b)}}, nil
 	}
 }

@@ -66,6 +66,9 @@ type Options struct {
 	// StateKey signs the confirmation state that clients echo back; random
 	// when empty. Replicas behind one load balancer need the same key.
 	StateKey []byte
+	// MaxResultBytes caps the JSON of a tool result or resource; a larger one
+	// becomes an isError result saying so (default DefaultMaxResultBytes).
+	MaxResultBytes int
 
 	confirmKey stateKey
 }
@@ -112,6 +115,9 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	}
 	if opts.Version == "" {
 		opts.Version = "dev"
+	}
+	if opts.MaxResultBytes <= 0 {
+		opts.MaxResultBytes = DefaultMaxResultBytes
 	}
 	enabled, err := Select(opts)
 	if err != nil {

@@ -38,9 +38,11 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 	server.WithWorkerPoolSize(stdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueueSize)(stdio)
 	p := newPendingSet()
+	lw := &lockedWriter{w: out}              // mcp-go and the guard both answer
+	guard := newRequestGuard(in, lw, logger) // see stdio_guard.go
 	err := stdio.Listen(ctx,
-		&drainingReader{ctx: ctx, r: in, pending: p},
-		&answerWatcher{w: out, pending: p})
+		&drainingReader{ctx: ctx, r: guard, pending: p},
+		&answerWatcher{w: lw, pending: p})
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -25,10 +26,12 @@ type Tool struct {
 	Title       string
 	Description string
 	Hints       Hints
-	// InputSchema and OutputSchema are generated from the Go types of the
-	// tool's input and output (see package schemas).
+	// InputSchema and OutputSchema are generated at build time from the Go
+	// types of the tool's input and output (see schemas.go).
 	InputSchema  json.RawMessage
 	OutputSchema json.RawMessage
+	// inType and outType are those types, for the generator's test.
+	inType, outType reflect.Type
 	// handle decodes and validates the arguments, then runs the tool.
 	handle func(ctx context.Context, call *Call, args json.RawMessage) (any, error)
 }
@@ -45,25 +48,18 @@ type Call struct {
 // error becomes an isError result (see errors.go).
 type Handler[In schemas.Input, Out any] func(ctx context.Context, call *Call, in In) (Out, error)
 
-// define builds a Tool from its typed handler; the schemas come from In and
-// Out. It panics if a schema cannot be generated, which the catalogue tests
-// catch.
+// define builds a Tool from its typed handler; its schemas are the ones
+// generated from In and Out (see schemas.go).
 func define[In schemas.Input, Out any](name, title, description string, hints Hints, h Handler[In, Out]) Tool {
-	in, err := schemas.InputSchema[In]()
-	if err != nil {
-		panic(fmt.Sprintf("tool %s: %v", name, err))
-	}
-	out, err := schemas.OutputSchema[Out]()
-	if err != nil {
-		panic(fmt.Sprintf("tool %s: %v", name, err))
-	}
 	return Tool{
 		Name:         name,
 		Title:        title,
 		Description:  description,
 		Hints:        hints,
-		InputSchema:  in,
-		OutputSchema: out,
+		InputSchema:  generatedSchema(name, "input"),
+		OutputSchema: generatedSchema(name, "output"),
+		inType:       reflect.TypeFor[In](),
+		outType:      reflect.TypeFor[Out](),
 		handle: func(ctx context.Context, call *Call, args json.RawMessage) (any, error) {
 			var input In
 			if err := schemas.Decode(args, &input); err != nil {
@@ -117,7 +113,7 @@ func (t Tool) serverTool(opts *Options) server.ServerTool {
 			if err != nil {
 				return errorResult(err), nil
 			}
-			return structuredResult(out)
+			return structuredResult(t.Name, out, opts.MaxResultBytes)
 		},
 	}
 }
@@ -141,11 +137,15 @@ func rawArguments(req mcp.CallToolRequest) json.RawMessage {
 }
 
 // structuredResult returns out as structuredContent and, for hosts that read
-// only text, the same JSON as a text block. It is marshalled once.
-func structuredResult(out any) (*mcp.CallToolResult, error) {
+// only text, the same JSON as a text block. It is marshalled once. JSON over
+// limit bytes gives an isError result saying so instead (see limit.go).
+func structuredResult(tool string, out any, limit int) (*mcp.CallToolResult, error) {
 	b, err := json.Marshal(out)
 	if err != nil {
 		return errorResult(fmt.Errorf("encode result: %w", err)), nil
+	}
+	if err := checkSize(tool, len(b), limit); err != nil {
+		return errorResult(err), nil
 	}
 	res := mcp.NewToolResultStructured(json.RawMessage(b), string(b))
 	res.RawStructuredContent = b

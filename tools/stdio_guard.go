@@ -1,0 +1,127 @@
+package tools
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+)
+
+// maxStdioMessage caps one line of stdio input. No message a client sends
+// comes near it (tool arguments are capped at schemas.MaxArgumentBytes);
+// a longer line is dropped unread, so that it cannot exhaust memory.
+const maxStdioMessage = 1 << 20
+
+// JSON-RPC error codes the guard answers with.
+const (
+	rpcParseError     = -32700
+	rpcInvalidRequest = -32600
+)
+
+// requestGuard sits between stdin and mcp-go. It passes every line on,
+// except two kinds that it answers itself with a JSON-RPC error:
+//
+//   - a line longer than maxStdioMessage (mcp-go would read it whole into
+//     memory, however long);
+//   - a message whose id is not a string, a number or null (JSON-RPC 2.0,
+//     section 4): mcp-go would run it and echo the id back.
+//
+// Everything else, malformed or not, is mcp-go's to answer (it answers
+// garbage with -32700 and wrong params with -32600).
+type requestGuard struct {
+	src     *bufio.Reader
+	out     io.Writer // shared with mcp-go: a lockedWriter
+	logger  *slog.Logger
+	ready   []byte // bytes of accepted lines not yet read
+	buf     []byte
+	discard bool // dropping the rest of an over-long line
+}
+
+func newRequestGuard(in io.Reader, out io.Writer, logger *slog.Logger) *requestGuard {
+	return &requestGuard{src: bufio.NewReaderSize(in, maxStdioMessage), out: out, logger: logger}
+}
+
+func (g *requestGuard) Read(p []byte) (int, error) {
+	for len(g.ready) == 0 {
+		line, err := g.src.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			if !g.discard {
+				g.discard = true
+				g.reject(rpcInvalidRequest, fmt.Sprintf("Invalid Request: message over %d bytes dropped", maxStdioMessage), "message too long")
+			}
+			continue
+		case g.discard:
+			// The end of the over-long line (or of the input).
+			g.discard = false
+		case len(line) > 0:
+			if code, msg, why := checkMessage(line); code != 0 {
+				g.reject(code, msg, why)
+			} else {
+				g.ready = append(g.buf[:0], line...)
+				g.buf = g.ready
+			}
+		}
+		if err != nil && len(g.ready) == 0 {
+			return 0, err
+		}
+		if err != nil {
+			break // deliver the last line; the error comes on the next Read
+		}
+	}
+	n := copy(p, g.ready)
+	g.ready = g.ready[n:]
+	return n, nil
+}
+
+// reject answers a dropped message with a JSON-RPC error without an id.
+func (g *requestGuard) reject(code int, msg, why string) {
+	g.logger.Warn("stdio: dropped a malformed message", "reason", why)
+	type rpcError struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	b, _ := json.Marshal(struct {
+		JSONRPC string    `json:"jsonrpc"`
+		ID      *struct{} `json:"id"`
+		Error   rpcError  `json:"error"`
+	}{"2.0", nil, rpcError{code, msg}})
+	_, _ = g.out.Write(append(b, '\n'))
+}
+
+// checkMessage returns a JSON-RPC error for a message with an id of the
+// wrong type, and code 0 for anything else.
+func checkMessage(line []byte) (code int, msg, why string) {
+	trimmed := bytes.TrimSpace(line)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return 0, "", ""
+	}
+	var m struct {
+		ID json.RawMessage `json:"id"`
+	}
+	if json.Unmarshal(trimmed, &m) != nil || len(m.ID) == 0 {
+		return 0, "", "" // mcp-go answers what does not parse
+	}
+	switch m.ID[0] {
+	case '"', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return 0, "", ""
+	}
+	return rpcInvalidRequest, "Invalid Request: id must be a string, a number or null", "id of the wrong type"
+}
+
+// lockedWriter serialises whole writes: mcp-go writes one message per Write,
+// and so does the guard.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
