@@ -125,5 +125,6 @@ func toolOptions(cfg config.Config, client tools.ClientFunc, logger *slog.Logger
 		Version:  buildVersion(),
 		ReadOnly: cfg.ReadOnly,
 		Allow:    cfg.Tools,
+		StateKey: []byte(cfg.ConfirmKey),
 	}
 }

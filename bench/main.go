@@ -198,7 +198,7 @@ func run(s settings) error {
 		if src == "" {
 			src = root
 		}
-		logf("building alfe-mcp in %s (go build -ldflags \"-s -w\")", src)
+		logf("building alfe-mcp in %s (CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w\")", src)
 		if bin, err = build(src, ".", dir, "alfe-mcp"); err != nil {
 			return err
 		}

@@ -177,12 +177,14 @@ func goVersion() string {
 	return strings.TrimSpace(string(out))
 }
 
-// build compiles package pkg of the module at root, stripped, to dir/name.
+// build compiles package pkg of the module at root to dir/name as a release
+// is built (README): static, stripped, without local paths.
 func build(root, pkg, dir, name string) (string, error) {
 	bin := filepath.Join(dir, name)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-ldflags", "-s -w", "-o", bin, pkg)
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)

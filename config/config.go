@@ -44,9 +44,13 @@ type Config struct {
 	AllowedOrigins  []string `json:"allowedOrigins"`  // browser origins allowed besides the loopback ones
 	Stateless       bool     `json:"stateless"`       // streamable HTTP without sessions
 	ShutdownTimeout Duration `json:"shutdownTimeout"` // grace period for calls in flight on SIGINT/SIGTERM
-	APIKey          string   `json:"-"`
-	Args            []string `json:"-"` // positional arguments, e.g. call's tool name
-	File            string   `json:"-"` // the config file read, if any
+	// ConfirmKeyFile holds a secret shared by replicas to sign the removal
+	// confirmations that clients echo back; random per process when empty.
+	ConfirmKeyFile string   `json:"confirmKeyFile"`
+	ConfirmKey     string   `json:"-"`
+	APIKey         string   `json:"-"`
+	Args           []string `json:"-"` // positional arguments, e.g. call's tool name
+	File           string   `json:"-"` // the config file read, if any
 }
 
 // Defaults of the HTTP transports.
@@ -121,6 +125,7 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		flagAddr      = fs.String("addr", "", "http and sse: listen `address` host:port (default "+DefaultAddr+")")
 		flagOrigins   = fs.String("allowed-origins", "", "http and sse: comma-separated browser `origins` allowed besides http(s)://localhost, 127.0.0.1 and [::1]")
 		flagStateless = fs.Bool("stateless", false, "http: serve without sessions, so that replicas need no load-balancer affinity")
+		flagConfirm   = fs.String("confirm-key-file", "", "`file` with a secret (32+ characters) shared by replicas to sign removal confirmations (default: random per process)")
 		flagShutdown  = fs.Duration("shutdown-timeout", 0, "http and sse: how long calls in flight may finish after SIGINT/SIGTERM (default 10s)")
 	)
 	fs.Usage = func() {
@@ -193,6 +198,19 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	if set["shutdown-timeout"] {
 		cfg.ShutdownTimeout = Duration(*flagShutdown)
 	}
+	if set["confirm-key-file"] {
+		cfg.ConfirmKeyFile = *flagConfirm
+	}
+	if cfg.ConfirmKeyFile != "" {
+		secret, err := readSecretFile("confirmation key file", cfg.ConfirmKeyFile)
+		if err != nil {
+			return Config{}, err
+		}
+		if len(secret) < minConfirmKeyLen {
+			return Config{}, fmt.Errorf("confirmation key file %s holds %d characters; use at least %d (e.g. openssl rand -hex 32)", cfg.ConfirmKeyFile, len(secret), minConfirmKeyLen)
+		}
+		cfg.ConfirmKey = secret
+	}
 	cfg.Args = positional
 
 	switch {
@@ -230,8 +248,10 @@ func (c *Config) readFile(path string) error {
 	}
 	c.File = path
 	// A relative key file is relative to the config file.
-	if c.APIKeyFile = expandHome(c.APIKeyFile); c.APIKeyFile != "" && !filepath.IsAbs(c.APIKeyFile) {
-		c.APIKeyFile = filepath.Join(filepath.Dir(path), c.APIKeyFile)
+	for _, f := range []*string{&c.APIKeyFile, &c.ConfirmKeyFile} {
+		if *f = expandHome(*f); *f != "" && !filepath.IsAbs(*f) {
+			*f = filepath.Join(filepath.Dir(path), *f)
+		}
 	}
 	return nil
 }
@@ -265,26 +285,35 @@ func (c Config) validate() error {
 	return nil
 }
 
+// minConfirmKeyLen is the shortest confirmation key accepted.
+const minConfirmKeyLen = 32
+
 // readKeyFile reads an API key from a file, trimming surrounding space.
 func readKeyFile(path string) (string, error) {
+	return readSecretFile("API key file", path)
+}
+
+// readSecretFile reads a one-line secret from a file, trimming surrounding
+// space; what names the file in errors.
+func readSecretFile(what, path string) (string, error) {
 	f, err := os.Open(expandHome(path))
 	if err != nil {
-		return "", fmt.Errorf("API key file: %v", err)
+		return "", fmt.Errorf("%s: %v", what, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFileBytes+1))
 	if err != nil {
-		return "", fmt.Errorf("API key file %s: %v", path, err)
+		return "", fmt.Errorf("%s %s: %v", what, path, err)
 	}
 	if len(b) > maxKeyFileBytes {
-		return "", fmt.Errorf("API key file %s is larger than %d bytes; it should hold only the key", path, maxKeyFileBytes)
+		return "", fmt.Errorf("%s %s is larger than %d bytes; it should hold only the secret", what, path, maxKeyFileBytes)
 	}
 	key := strings.TrimSpace(string(b))
 	if key == "" {
-		return "", fmt.Errorf("API key file %s is empty", path)
+		return "", fmt.Errorf("%s %s is empty", what, path)
 	}
 	if strings.ContainsAny(key, "\r\n\t ") {
-		return "", fmt.Errorf("API key file %s must hold the key alone, on one line", path)
+		return "", fmt.Errorf("%s %s must hold the secret alone, on one line", what, path)
 	}
 	return key, nil
 }

@@ -206,3 +206,64 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 		})
 	}
 }
+
+// Replicas configured with the same StateKey accept each other's
+// confirmation states; with different keys they refuse them.
+func TestRemoveConfirmationAcrossReplicas(t *testing.T) {
+	shared := []byte(strings.Repeat("k", 32))
+	for _, tc := range []struct {
+		name       string
+		keyA, keyB []byte
+		wantDelete bool
+	}{
+		{"same key", shared, shared, true},
+		{"random keys", nil, nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up, deletes := deleteCounter(t)
+			c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
+			a, err := NewServer(Options{Client: StaticClient(c), StateKey: tc.keyA})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := NewServer(Options{Client: StaticClient(c), StateKey: tc.keyB})
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta := map[string]any{
+				"io.modelcontextprotocol/protocolVersion":    mcp.LATEST_PROTOCOL_VERSION,
+				"io.modelcontextprotocol/clientCapabilities": map[string]any{"elicitation": map[string]any{"form": map[string]any{}}},
+				"io.modelcontextprotocol/clientInfo":         map[string]any{"name": "t", "version": "1"},
+			}
+			call := func(s interface {
+				HandleMessage(context.Context, json.RawMessage) mcp.JSONRPCMessage
+			}, extra map[string]any) map[string]any {
+				params := map[string]any{"name": "remove_integration", "arguments": map[string]any{"integrationId": "github"}, "_meta": meta}
+				for k, v := range extra {
+					params[k] = v
+				}
+				msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
+				out, _ := json.Marshal(s.HandleMessage(context.Background(), msg))
+				var resp struct {
+					Result map[string]any `json:"result"`
+				}
+				if err := json.Unmarshal(out, &resp); err != nil || resp.Result == nil {
+					t.Fatalf("response %s", out)
+				}
+				return resp.Result
+			}
+			first := call(a, nil) // replica A asks for the confirmation
+			state, _ := first["requestState"].(string)
+			if state == "" {
+				t.Fatalf("replica A did not ask for a confirmation: %v", first)
+			}
+			call(b, map[string]any{ // the retry lands on replica B
+				"requestState":   state,
+				"inputResponses": map[string]any{confirmInputID: map[string]any{"action": "accept", "content": map[string]any{"integrationId": "github"}}},
+			})
+			if got := deletes.Load() == 1; got != tc.wantDelete {
+				t.Fatalf("deleted = %v, want %v", got, tc.wantDelete)
+			}
+		})
+	}
+}

@@ -113,7 +113,7 @@ func describeAPIError(e *apiclient.APIError) string {
 	detail := upstreamDetail(e)
 	switch {
 	case e.StatusCode == http.StatusUnauthorized:
-		return fmt.Sprintf("The Alfe API rejected the API key (%s). Set ALFE_API_KEY (or --api-key-file) to a valid agent API key and restart the server.", detail)
+		return fmt.Sprintf("The Alfe API rejected the API key (%s). Ask the user for a valid agent API key: a local server reads it from ALFE_API_KEY (or --api-key-file) and needs a restart; a remote one takes it as 'Authorization: Bearer <key>' in the host's configuration.", detail)
 	case e.StatusCode == http.StatusForbidden:
 		return fmt.Sprintf("The API key is not allowed to do this (%s). Use a key of an agent that may manage integrations.", detail)
 	case e.StatusCode == http.StatusNotFound:
