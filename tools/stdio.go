@@ -22,8 +22,6 @@ const (
 	// stdioDrainGrace bounds how long the end of stdin waits for answers to
 	// requests already read (a get_oauth_status may wait 50 s).
 	stdioDrainGrace = 60 * time.Second
-	// maxTrackedLine: longer input lines are not inspected for an id.
-	maxTrackedLine = 1 << 20
 )
 
 // ServeStdio serves s over in and out (stdin and stdout) until in ends or ctx
@@ -40,9 +38,8 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 	p := newPendingSet()
 	lw := &lockedWriter{w: out}              // mcp-go and the guard both answer
 	guard := newRequestGuard(in, lw, logger) // see stdio_guard.go
-	err := stdio.Listen(ctx,
-		&drainingReader{ctx: ctx, r: guard, pending: p},
-		&answerWatcher{w: lw, pending: p})
+	guard.ctx, guard.pending = ctx, p
+	err := stdio.Listen(ctx, guard, &answerWatcher{w: lw, pending: p})
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -94,74 +91,6 @@ func (p *pendingSet) wait(ctx context.Context, grace time.Duration) {
 		case <-timer.C:
 			return
 		}
-	}
-}
-
-// drainingReader notes the id of every request it passes on, and holds back
-// the end of input until those requests are answered.
-type drainingReader struct {
-	ctx      context.Context
-	r        io.Reader
-	pending  *pendingSet
-	line     []byte
-	skipping bool // the current line is too long to inspect
-}
-
-func (d *drainingReader) Read(b []byte) (int, error) {
-	n, err := d.r.Read(b)
-	d.scan(b[:n])
-	if errors.Is(err, io.EOF) {
-		if n > 0 {
-			return n, nil // deliver the last bytes first; EOF comes next time
-		}
-		d.pending.wait(d.ctx, stdioDrainGrace)
-	}
-	return n, err
-}
-
-func (d *drainingReader) scan(b []byte) {
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		chunk := b
-		if i >= 0 {
-			chunk = b[:i]
-		}
-		if !d.skipping {
-			if len(d.line)+len(chunk) > maxTrackedLine {
-				d.skipping, d.line = true, d.line[:0]
-			} else {
-				d.line = append(d.line, chunk...)
-			}
-		}
-		if i < 0 {
-			return
-		}
-		if !d.skipping {
-			d.note(d.line)
-		}
-		d.line, d.skipping = d.line[:0], false
-		b = b[i+1:]
-	}
-}
-
-// note records a request's id, and forgets the id a cancellation names.
-func (d *drainingReader) note(line []byte) {
-	var msg struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-		Params struct {
-			RequestID json.RawMessage `json:"requestId"`
-		} `json:"params"`
-	}
-	if json.Unmarshal(line, &msg) != nil || msg.Method == "" {
-		return
-	}
-	if msg.Method == "notifications/cancelled" && len(msg.Params.RequestID) > 0 {
-		d.pending.remove(string(bytes.TrimSpace(msg.Params.RequestID)))
-		return
-	}
-	if id := bytes.TrimSpace(msg.ID); len(id) > 0 && string(id) != "null" {
-		d.pending.add(string(id))
 	}
 }
 

@@ -3,6 +3,7 @@ package tools
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,10 @@ const (
 //
 // Everything else, malformed or not, is mcp-go's to answer (it answers
 // garbage with -32700 and wrong params with -32600).
+//
+// It also notes the id of every request it passes on (and forgets the id a
+// cancellation names) in pending, and holds back the end of input until
+// those requests are answered: see ServeStdio.
 type requestGuard struct {
 	src     *bufio.Reader
 	out     io.Writer // shared with mcp-go: a lockedWriter
@@ -39,6 +44,9 @@ type requestGuard struct {
 	ready   []byte // bytes of accepted lines not yet read
 	buf     []byte
 	discard bool // dropping the rest of an over-long line
+
+	ctx     context.Context // ends the wait for answers at the end of input
+	pending *pendingSet     // nil: no tracking
 }
 
 func newRequestGuard(in io.Reader, out io.Writer, logger *slog.Logger) *requestGuard {
@@ -59,14 +67,19 @@ func (g *requestGuard) Read(p []byte) (int, error) {
 			// The end of the over-long line (or of the input).
 			g.discard = false
 		case len(line) > 0:
-			if code, msg, why := checkMessage(line); code != 0 {
-				g.reject(code, msg, why)
-			} else {
-				g.ready = append(g.buf[:0], line...)
-				g.buf = g.ready
+			m := inspect(line)
+			if m.badID {
+				g.reject(rpcInvalidRequest, "Invalid Request: id must be a string, a number or null", "id of the wrong type")
+				break
 			}
+			g.track(m)
+			g.ready = append(g.buf[:0], line...)
+			g.buf = g.ready
 		}
 		if err != nil && len(g.ready) == 0 {
+			if errors.Is(err, io.EOF) && g.pending != nil {
+				g.pending.wait(g.ctx, stdioDrainGrace)
+			}
 			return 0, err
 		}
 		if err != nil {
@@ -93,24 +106,59 @@ func (g *requestGuard) reject(code int, msg, why string) {
 	_, _ = g.out.Write(append(b, '\n'))
 }
 
-// checkMessage returns a JSON-RPC error for a message with an id of the
-// wrong type, and code 0 for anything else.
-func checkMessage(line []byte) (code int, msg, why string) {
+// message is what the guard reads of a line: one parse, of the top level.
+type message struct {
+	id        string // raw JSON id of a request, "" for none or null
+	method    string
+	cancelled string // raw JSON requestId of notifications/cancelled
+	badID     bool   // an id that is not a string, a number or null
+}
+
+// inspect reads a line's id and method. A line that does not parse is
+// mcp-go's to answer, and is passed on untracked.
+func inspect(line []byte) message {
 	trimmed := bytes.TrimSpace(line)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return 0, "", ""
+		return message{}
 	}
 	var m struct {
-		ID json.RawMessage `json:"id"`
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Params json.RawMessage `json:"params"`
 	}
-	if json.Unmarshal(trimmed, &m) != nil || len(m.ID) == 0 {
-		return 0, "", "" // mcp-go answers what does not parse
+	if json.Unmarshal(trimmed, &m) != nil {
+		return message{}
 	}
-	switch m.ID[0] {
-	case '"', 'n', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return 0, "", ""
+	out := message{method: m.Method}
+	if len(m.ID) > 0 {
+		switch m.ID[0] {
+		case 'n': // null
+		case '"', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			out.id = string(m.ID)
+		default:
+			out.badID = true
+		}
 	}
-	return rpcInvalidRequest, "Invalid Request: id must be a string, a number or null", "id of the wrong type"
+	if m.Method == "notifications/cancelled" {
+		var p struct {
+			RequestID json.RawMessage `json:"requestId"`
+		}
+		if json.Unmarshal(m.Params, &p) == nil {
+			out.cancelled = string(bytes.TrimSpace(p.RequestID))
+		}
+	}
+	return out
+}
+
+// track notes a request's id as pending and forgets a cancelled one.
+func (g *requestGuard) track(m message) {
+	switch {
+	case g.pending == nil:
+	case m.cancelled != "":
+		g.pending.remove(m.cancelled)
+	case m.method != "" && m.id != "":
+		g.pending.add(m.id)
+	}
 }
 
 // lockedWriter serialises whole writes: mcp-go writes one message per Write,
