@@ -12,7 +12,7 @@ import (
 // browse the registry. Each is one value: definition and handler together.
 
 func listIntegrations() Tool {
-	return define("list_integrations", "List installed integrations",
+	t := define("list_integrations", "List installed integrations",
 		"List the integrations installed on this Alfe agent, with each one's status (e.g. active, pending), version and config; pass status to filter. "+
 			"Use it first to see what the agent already has. Returns {integrations: [...]}; next, get_integration_config reads one integration's settings and get_registry finds new ones.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
@@ -32,10 +32,12 @@ func listIntegrations() Tool {
 			}
 			return schemas.ListIntegrationsOutput{Integrations: list}, nil
 		})
+	t.narrow = "pass status to list only the integrations with that status, or read one integration with get_integration_config"
+	return t
 }
 
 func getRegistry() Tool {
-	return define("get_registry", "Browse the integration registry",
+	t := define("get_registry", "Browse the integration registry",
 		"Browse the registry of integrations this agent can install, with each one's id, name, description, category and latest version; pass query to search. "+
 			"Use it to find the id of an integration the user asks for. Returns {integrations: [...]}; next, install one with install_integration and its id.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
@@ -55,6 +57,8 @@ func getRegistry() Tool {
 			}
 			return reg, nil
 		})
+	t.narrow = "pass query to list only the matching integrations"
+	return t
 }
 
 // registryMatches reports whether lowercase query q occurs in the entry's

@@ -11,31 +11,27 @@ import (
 // once more as a JSON string). 1 MiB of JSON keeps a result far below that.
 const DefaultMaxResultBytes = 1 << 20
 
-// narrowHints say, per tool, how to ask for less.
-var narrowHints = map[string]string{
-	"list_integrations": "pass status to list only the integrations with that status, or read one integration with get_integration_config",
-	"get_registry":      "pass query to list only the matching integrations",
-}
-
 // tooLargeError is a result over the size cap.
 type tooLargeError struct {
 	tool        string
+	narrow      string // how to ask for less (Tool.narrow)
 	size, limit int
 }
 
 func (e *tooLargeError) Error() string {
-	how, ok := narrowHints[e.tool]
-	if !ok {
+	how := e.narrow
+	if how == "" {
 		how = "this tool has no filter to narrow it: ask the user to check the data in the Alfe dashboard, or report it"
 	}
 	return fmt.Sprintf("The answer of %s was too large to return: its JSON is %s (%d bytes), over this server's limit of %s, above which MCP hosts may drop the message. Narrow the request: %s.",
 		e.tool, byteSize(e.size), e.size, byteSize(e.limit), how)
 }
 
-// checkSize returns a *tooLargeError when n bytes of JSON are over limit.
-func checkSize(tool string, n, limit int) error {
+// checkSize returns a *tooLargeError when n bytes of JSON are over limit;
+// narrow says how to ask for less.
+func checkSize(tool, narrow string, n, limit int) error {
 	if limit > 0 && n > limit {
-		return &tooLargeError{tool: tool, size: n, limit: limit}
+		return &tooLargeError{tool: tool, narrow: narrow, size: n, limit: limit}
 	}
 	return nil
 }

@@ -32,6 +32,8 @@ type Tool struct {
 	OutputSchema json.RawMessage
 	// inType and outType are those types, for the generator's test.
 	inType, outType reflect.Type
+	// narrow tells a model how to ask for less when a result is too large.
+	narrow string
 	// handle decodes and validates the arguments, then runs the tool.
 	handle func(ctx context.Context, call *Call, args json.RawMessage) (any, error)
 }
@@ -113,7 +115,7 @@ func (t Tool) serverTool(opts *Options) server.ServerTool {
 			if err != nil {
 				return errorResult(err), nil
 			}
-			return structuredResult(t.Name, out, opts.MaxResultBytes)
+			return structuredResult(t.Name, t.narrow, out, opts.MaxResultBytes)
 		},
 	}
 }
@@ -139,12 +141,12 @@ func rawArguments(req mcp.CallToolRequest) json.RawMessage {
 // structuredResult returns out as structuredContent and, for hosts that read
 // only text, the same JSON as a text block. It is marshalled once. JSON over
 // limit bytes gives an isError result saying so instead (see limit.go).
-func structuredResult(tool string, out any, limit int) (*mcp.CallToolResult, error) {
+func structuredResult(tool, narrow string, out any, limit int) (*mcp.CallToolResult, error) {
 	b, err := json.Marshal(out)
 	if err != nil {
 		return errorResult(fmt.Errorf("encode result: %w", err)), nil
 	}
-	if err := checkSize(tool, len(b), limit); err != nil {
+	if err := checkSize(tool, narrow, len(b), limit); err != nil {
 		return errorResult(err), nil
 	}
 	res := mcp.NewToolResultStructured(json.RawMessage(b), string(b))
