@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"io"
 	"os"
 	"os/exec"
@@ -18,7 +19,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -115,24 +115,6 @@ func newSandbox(t *testing.T) *sandbox.Server {
 		}
 	})
 	return sb
-}
-
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // result is what one run of the binary produced.
@@ -934,3 +916,6 @@ func TestJSONLogs(t *testing.T) {
 	}
 	assertNoKey(t, map[string]string{"stdout": s.stdout, "stderr": s.stderr})
 }
+
+// syncBuffer collects output safely across goroutines.
+type syncBuffer = testutil.SyncBuffer

@@ -10,9 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"slices"
 	"strings"
@@ -22,8 +22,6 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
-
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
 )
 
 // Keys of the remote tests: two clients' and the server's own. The
@@ -44,52 +42,10 @@ const (
 )
 
 // apiRequest is one request that reached the API.
-type apiRequest struct{ Method, Path, Auth string }
+type apiRequest = testutil.Request
 
-// recordingAPI is the sandbox emulator behind a recorder. Requests to
-// holdPath wait until release is closed.
-type recordingAPI struct {
-	*httptest.Server
-	mu       sync.Mutex
-	reqs     []apiRequest
-	holdPath string
-	entered  chan struct{}
-	release  chan struct{}
-}
-
-func newRecordingAPI(t *testing.T) *recordingAPI {
-	t.Helper()
-	api := &recordingAPI{entered: make(chan struct{}, 16), release: make(chan struct{})}
-	emu := sandbox.NewHandler(sandbox.Options{})
-	api.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		api.mu.Lock()
-		api.reqs = append(api.reqs, apiRequest{r.Method, r.URL.Path, r.Header.Get("Authorization")})
-		hold := api.holdPath != "" && r.URL.Path == api.holdPath
-		api.mu.Unlock()
-		if hold {
-			api.entered <- struct{}{}
-			<-api.release
-		}
-		emu.ServeHTTP(w, r)
-	}))
-	t.Cleanup(api.Close)
-	return api
-}
-
-// hold makes requests to path wait until the returned function is called.
-func (api *recordingAPI) hold(path string) (release func()) {
-	api.mu.Lock()
-	api.holdPath = path
-	api.mu.Unlock()
-	var once sync.Once
-	return func() { once.Do(func() { close(api.release) }) }
-}
-
-func (api *recordingAPI) requests() []apiRequest {
-	api.mu.Lock()
-	defer api.mu.Unlock()
-	return slices.Clone(api.reqs)
-}
+// newRecordingAPI is the sandbox emulator behind a recorder.
+func newRecordingAPI(t *testing.T) *testutil.Recorder { return testutil.NewRecorder(t) }
 
 // remoteServer is the binary serving http or sse on a free loopback port.
 type remoteServer struct {
@@ -110,7 +66,7 @@ func (rs *remoteServer) terminate() {
 // --log-format json args...` with env, and waits for it to serve. At the end
 // of the test it is stopped with SIGTERM and must exit 0, with no key in its
 // logs.
-func startRemote(t *testing.T, api *recordingAPI, env []string, command string, args ...string) *remoteServer {
+func startRemote(t *testing.T, api *testutil.Recorder, env []string, command string, args ...string) *remoteServer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	t.Cleanup(cancel)
@@ -265,7 +221,7 @@ func sdkText(res *sdk.CallToolResult) string {
 
 // callEveryTool lists the tools and calls each, checking what reached the
 // API: one request per call, carrying wantAuth.
-func callEveryTool(t *testing.T, cs *sdk.ClientSession, api *recordingAPI, wantAuth string) {
+func callEveryTool(t *testing.T, cs *sdk.ClientSession, api *testutil.Recorder, wantAuth string) {
 	t.Helper()
 	list, err := cs.ListTools(t.Context(), nil)
 	if err != nil {
@@ -275,7 +231,7 @@ func callEveryTool(t *testing.T, cs *sdk.ClientSession, api *recordingAPI, wantA
 		t.Fatalf("tools/list: %d tools, want 8", len(list.Tools))
 	}
 	for _, c := range remoteCalls {
-		before := len(api.requests())
+		before := len(api.Requests())
 		res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: c.tool, Arguments: c.args})
 		if err != nil {
 			t.Fatalf("%s: %v", c.tool, err)
@@ -286,16 +242,16 @@ func callEveryTool(t *testing.T, cs *sdk.ClientSession, api *recordingAPI, wantA
 		if res.StructuredContent == nil {
 			t.Errorf("%s: no structuredContent", c.tool)
 		}
-		got := api.requests()[before:]
-		if want := []apiRequest{{c.method, c.path, wantAuth}}; !slices.Equal(got, want) {
+		got := api.Requests()[before:]
+		if want := []apiRequest{{Method: c.method, Path: c.path, Auth: wantAuth}}; !slices.Equal(got, want) {
 			t.Errorf("%s reached the API as %v, want %v", c.tool, got, want)
 		}
 	}
-	before := len(api.requests())
+	before := len(api.Requests())
 	if _, err := cs.ReadResource(t.Context(), &sdk.ReadResourceParams{URI: "alfe://integrations"}); err != nil {
 		t.Fatalf("resources/read: %v", err)
 	}
-	if got, want := api.requests()[before:], []apiRequest{{"GET", "/agent/integrations", wantAuth}}; !slices.Equal(got, want) {
+	if got, want := api.Requests()[before:], []apiRequest{{Method: "GET", Path: "/agent/integrations", Auth: wantAuth}}; !slices.Equal(got, want) {
 		t.Errorf("resources/read reached the API as %v, want %v", got, want)
 	}
 }
@@ -357,7 +313,7 @@ func TestRemoteConcurrentKeys(t *testing.T) {
 				t.Error(err)
 			}
 			want := map[string]string{"alpha": "Bearer " + remoteKeyA, "bravo": "Bearer " + remoteKeyB}
-			got := api.requests()
+			got := api.Requests()
 			if len(got) != 2*calls {
 				t.Fatalf("the API got %d requests, want %d", len(got), 2*calls)
 			}
@@ -386,7 +342,7 @@ func TestRemoteKeyless(t *testing.T) {
 			if err != nil || res.IsError {
 				t.Fatalf("call: %v %+v", err, res)
 			}
-			if got, want := api.requests(), []apiRequest{{"GET", "/agent/integrations", "Bearer " + remoteServerKey}}; !slices.Equal(got, want) {
+			if got, want := api.Requests(), []apiRequest{{Method: "GET", Path: "/agent/integrations", Auth: "Bearer " + remoteServerKey}}; !slices.Equal(got, want) {
 				t.Errorf("the API got %v, want %v", got, want)
 			}
 		})
@@ -401,7 +357,7 @@ func TestRemoteKeyless(t *testing.T) {
 			if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("status %d, WWW-Authenticate %q; want 401 and Bearer", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 			}
-			if got := api.requests(); len(got) != 0 {
+			if got := api.Requests(); len(got) != 0 {
 				t.Errorf("the API got %v", got)
 			}
 			// With a key of its own the client is served.
@@ -479,7 +435,7 @@ func TestRemoteDefences(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(api.requests())
+			before := len(api.Requests())
 			resp := rawRequest(t, tt.method, rs.base+tt.path, tt.header, tt.body)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status %d, want %d: %s", resp.StatusCode, tt.wantStatus, resp.Body)
@@ -487,7 +443,7 @@ func TestRemoteDefences(t *testing.T) {
 			if tt.path == "/healthz" && tt.wantStatus == 200 && strings.TrimSpace(resp.Body) != `{"status":"ok"}` {
 				t.Errorf("healthz: %s", resp.Body)
 			}
-			got := api.requests()[before:]
+			got := api.Requests()[before:]
 			if tt.wantAPI && (len(got) != 1 || got[0].Auth != auth) {
 				t.Errorf("the API got %v, want one request with the client's key", got)
 			}
@@ -510,7 +466,7 @@ func TestRemoteShutdownLetsCallFinish(t *testing.T) {
 			api := newRecordingAPI(t)
 			rs := startRemote(t, api, nil, m.command, m.args...)
 			cs := connectRemote(t, m, rs, remoteKeyA)
-			release := api.hold("/agent/integrations")
+			release := api.Hold("/agent/integrations")
 			defer release()
 			type outcome struct {
 				res *sdk.CallToolResult
@@ -521,7 +477,7 @@ func TestRemoteShutdownLetsCallFinish(t *testing.T) {
 				res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}})
 				done <- outcome{res, err}
 			}()
-			<-api.entered
+			<-api.Entered
 			rs.terminate()
 			waitForLog(t, rs, "shutting down")
 			release()

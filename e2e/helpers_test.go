@@ -5,10 +5,10 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"io"
 	"net/http"
 	"net/url"
@@ -57,24 +57,6 @@ func forEachEra(t *testing.T, f func(t *testing.T, e era)) {
 	for _, e := range eras {
 		t.Run(e.name, func(t *testing.T) { f(t, e) })
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // stack is a sandbox and an MCP server in front of it, built as app.go builds
@@ -425,3 +407,6 @@ func describe(v any) string {
 	}
 	return string(b)
 }
+
+// syncBuffer collects output safely across goroutines.
+type syncBuffer = testutil.SyncBuffer

@@ -126,11 +126,11 @@ func TestRequestChecks(t *testing.T) {
 			if resp.StatusCode >= 400 && resp.StatusCode != 404 && !json.Valid(got) && !bytes.Contains(got, []byte("Forbidden")) {
 				t.Errorf("error body is not JSON: %s", got)
 			}
-			reqs := ts.up.requests()
+			reqs := ts.up.Requests()
 			switch {
 			case tt.wantUpstream == "" && len(reqs) > 0:
 				t.Errorf("the upstream got %v, want nothing", reqs)
-			case tt.wantUpstream != "" && (len(reqs) != 1 || reqs[0] != seen{"GET", "/agent/integrations", tt.wantUpstream}):
+			case tt.wantUpstream != "" && (len(reqs) != 1 || reqs[0] != seen{Method: "GET", Path: "/agent/integrations", Auth: tt.wantUpstream}):
 				t.Errorf("the upstream got %v, want one GET /agent/integrations with %q", reqs, tt.wantUpstream)
 			}
 		})

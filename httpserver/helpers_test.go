@@ -1,13 +1,12 @@
 package httpserver
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
@@ -28,78 +26,17 @@ const (
 )
 
 // seen is one request that reached the upstream.
-type seen struct{ Method, Path, Auth string }
+type seen = testutil.Request
 
-// upstream is the Alfe API as the tests see it: the sandbox emulator behind
-// a recorder. Requests to a path in hold wait until release is closed.
-type upstream struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []seen
-
-	holdPath string
-	entered  chan struct{} // one value per held request
-	release  chan struct{}
-}
-
-func newUpstream(t *testing.T) *upstream {
-	t.Helper()
-	u := &upstream{entered: make(chan struct{}, 16), release: make(chan struct{})}
-	emu := sandbox.NewHandler(sandbox.Options{})
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.mu.Lock()
-		u.reqs = append(u.reqs, seen{r.Method, r.URL.Path, r.Header.Get("Authorization")})
-		hold := u.holdPath != "" && r.URL.Path == u.holdPath
-		u.mu.Unlock()
-		if hold {
-			u.entered <- struct{}{}
-			<-u.release
-		}
-		emu.ServeHTTP(w, r)
-	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-// hold makes requests to path wait until the returned function is called.
-func (u *upstream) hold(path string) (release func()) {
-	u.mu.Lock()
-	u.holdPath = path
-	u.mu.Unlock()
-	var once sync.Once
-	return func() { once.Do(func() { close(u.release) }) }
-}
-
-// requests returns what reached the upstream so far.
-func (u *upstream) requests() []seen {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]seen(nil), u.reqs...)
-}
-
-// logBuffer collects log output safely across goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// newUpstream is the Alfe API as the tests see it: the sandbox emulator
+// behind a recorder.
+func newUpstream(t *testing.T) *testutil.Recorder { return testutil.NewRecorder(t) }
 
 // testServer is a Handler served by Run on a loopback port.
 type testServer struct {
 	url  string // http://127.0.0.1:port
 	addr string // 127.0.0.1:port
-	up   *upstream
+	up   *testutil.Recorder
 	logs *logBuffer
 	stop context.CancelFunc // cancels Run's context
 	done chan error         // Run's result
@@ -144,7 +81,7 @@ func startServerWith(t *testing.T, opts Options, runOpts RunOptions) *testServer
 	return serve(t, srv, opts, runOpts, up, logs, logger)
 }
 
-func serve(t *testing.T, srv *server.MCPServer, opts Options, runOpts RunOptions, up *upstream, logs *logBuffer, logger *slog.Logger) *testServer {
+func serve(t *testing.T, srv *server.MCPServer, opts Options, runOpts RunOptions, up *testutil.Recorder, logs *logBuffer, logger *slog.Logger) *testServer {
 	t.Helper()
 	opts.Logger, runOpts.Logger = logger, logger
 	h, err := New(srv, opts)
@@ -254,3 +191,6 @@ func resultText(res *sdk.CallToolResult) string {
 	}
 	return ""
 }
+
+// logBuffer collects output safely across goroutines.
+type logBuffer = testutil.SyncBuffer

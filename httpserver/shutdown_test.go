@@ -36,7 +36,7 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s", tc.name, eraName(era)), func(t *testing.T) {
 				ts := startServer(t, Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey})
 				cs := connect(t, ts, tc.transport, keyA, era)
-				release := ts.up.hold("/agent/integrations")
+				release := ts.up.Hold("/agent/integrations")
 				defer release()
 
 				type outcome struct {
@@ -48,7 +48,7 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}})
 					done <- outcome{res, err}
 				}()
-				<-ts.up.entered // the call is at the upstream
+				<-ts.up.Entered // the call is at the upstream
 
 				ts.stop()
 				waitListenerClosed(t, ts.addr)
@@ -80,10 +80,10 @@ func TestShutdownGracePeriodEnds(t *testing.T) {
 			ts := startServerWith(t, Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
 				RunOptions{ShutdownTimeout: 50 * time.Millisecond})
 			cs := connect(t, ts, tc.transport, keyA, tc.eras[0])
-			release := ts.up.hold("/agent/integrations")
+			release := ts.up.Hold("/agent/integrations")
 			defer release()
 			go cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}})
-			<-ts.up.entered
+			<-ts.up.Entered
 			ts.stop()
 			if err := ts.wait(); err != nil {
 				t.Errorf("Run: %v", err)

@@ -53,7 +53,7 @@ func TestEveryToolOverEveryTransport(t *testing.T) {
 					t.Fatalf("tools/list: %v, want 8 tools", names)
 				}
 				for _, call := range everyTool {
-					before := len(ts.up.requests())
+					before := len(ts.up.Requests())
 					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: call.name, Arguments: call.args})
 					if err != nil {
 						t.Fatalf("%s: %v", call.name, err)
@@ -61,18 +61,18 @@ func TestEveryToolOverEveryTransport(t *testing.T) {
 					if res.IsError {
 						t.Fatalf("%s: isError: %s", call.name, resultText(res))
 					}
-					got := ts.up.requests()[before:]
-					want := []seen{{call.method, call.path, "Bearer " + keyA}}
+					got := ts.up.Requests()[before:]
+					want := []seen{{Method: call.method, Path: call.path, Auth: "Bearer " + keyA}}
 					if !slices.Equal(got, want) {
 						t.Errorf("%s reached the upstream as %v, want %v", call.name, got, want)
 					}
 				}
 				// Resources take their client from the request too.
-				before := len(ts.up.requests())
+				before := len(ts.up.Requests())
 				if _, err := cs.ReadResource(t.Context(), &sdk.ReadResourceParams{URI: "alfe://integrations"}); err != nil {
 					t.Fatalf("resources/read: %v", err)
 				}
-				if got, want := ts.up.requests()[before:], []seen{{"GET", "/agent/integrations", "Bearer " + keyA}}; !slices.Equal(got, want) {
+				if got, want := ts.up.Requests()[before:], []seen{{Method: "GET", Path: "/agent/integrations", Auth: "Bearer " + keyA}}; !slices.Equal(got, want) {
 					t.Errorf("resources/read reached the upstream as %v, want %v", got, want)
 				}
 			})
@@ -97,8 +97,8 @@ func TestLoopbackWithoutKeyUsesServerKey(t *testing.T) {
 				if err != nil || res.IsError {
 					t.Fatalf("call: %v %v", err, res)
 				}
-				want := []seen{{"GET", "/agent/integrations", "Bearer " + defaultKey}}
-				if got := ts.up.requests(); !slices.Equal(got, want) {
+				want := []seen{{Method: "GET", Path: "/agent/integrations", Auth: "Bearer " + defaultKey}}
+				if got := ts.up.Requests(); !slices.Equal(got, want) {
 					t.Errorf("upstream got %v, want %v", got, want)
 				}
 			})
@@ -141,7 +141,7 @@ func TestConcurrentClientsKeepTheirKeys(t *testing.T) {
 					t.Error(err)
 				}
 				keys := map[string]string{"alpha": "Bearer " + keyA, "bravo": "Bearer " + keyB}
-				got := ts.up.requests()
+				got := ts.up.Requests()
 				if len(got) != 2*calls {
 					t.Fatalf("upstream got %d requests, want %d", len(got), 2*calls)
 				}
@@ -181,7 +181,7 @@ func TestSessionsAreBoundToKeys(t *testing.T) {
 		if got := post(""); got != http.StatusNotFound {
 			t.Errorf("no key (the server's): status %d, want 404", got)
 		}
-		if got := ts.up.requests(); len(got) != 0 {
+		if got := ts.up.Requests(); len(got) != 0 {
 			t.Errorf("the upstream got %v", got)
 		}
 		if got := post(keyA); got != http.StatusAccepted {
@@ -207,13 +207,13 @@ func TestSessionsAreBoundToKeys(t *testing.T) {
 		if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNotFound {
 			t.Errorf("DELETE with another key: %v %v, want 404", resp.StatusCode, err)
 		}
-		if got := ts.up.requests(); len(got) != 0 {
+		if got := ts.up.Requests(); len(got) != 0 {
 			t.Errorf("the upstream got %v", got)
 		}
 		if resp, body := postMCP(t, ts, keyA, session, callList); resp.StatusCode != http.StatusOK {
 			t.Errorf("the opener's key: status %d: %s", resp.StatusCode, body)
 		}
-		if got := ts.up.requests(); len(got) != 1 || got[0].Auth != "Bearer "+keyA {
+		if got := ts.up.Requests(); len(got) != 1 || got[0].Auth != "Bearer "+keyA {
 			t.Errorf("the upstream got %v", got)
 		}
 	})

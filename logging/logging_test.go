@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -262,23 +263,6 @@ func TestConcurrentLogging(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestUseColor(t *testing.T) {
 	pr, pw, err := os.Pipe()
 	if err != nil {
@@ -331,3 +315,6 @@ func TestUseColor(t *testing.T) {
 		})
 	}
 }
+
+// lockedBuffer collects output safely across goroutines.
+type lockedBuffer = testutil.SyncBuffer

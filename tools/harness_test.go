@@ -7,16 +7,15 @@ package tools_test
 // server on loopback: the sandbox or an httptest server.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -80,24 +79,6 @@ func forEachEraAndTransport(t *testing.T, f func(t *testing.T, e era, tr transpo
 			t.Run(string(tr), func(t *testing.T) { f(t, e, tr) })
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // fixture is a server under test and what it logs.
@@ -379,3 +360,6 @@ func logLine(logs string, parts ...string) string {
 	}
 	return ""
 }
+
+// syncBuffer collects output safely across goroutines.
+type syncBuffer = testutil.SyncBuffer

@@ -1,0 +1,86 @@
+// Package testutil holds helpers shared by the tests of several packages:
+// a buffer safe for concurrent writers, and a recording upstream that serves
+// the sandbox emulator of the Alfe API. It is imported by tests only.
+package testutil
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/alfe-mcp/alfe-mcp/sandbox"
+)
+
+// SyncBuffer is a bytes.Buffer that several goroutines may write to, such as
+// a logger's output or a child process's stderr.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Request is one request that reached a Recorder.
+type Request struct{ Method, Path, Auth string }
+
+// Recorder is the Alfe API as tests see it: the sandbox emulator behind a
+// recorder of every request. Requests to a held path wait until released.
+type Recorder struct {
+	*httptest.Server
+	mu       sync.Mutex
+	reqs     []Request
+	holdPath string
+	// Entered receives one value per held request as it arrives.
+	Entered chan struct{}
+	release chan struct{}
+}
+
+// NewRecorder starts a Recorder, closed when the test ends.
+func NewRecorder(t testing.TB) *Recorder {
+	t.Helper()
+	r := &Recorder{Entered: make(chan struct{}, 16), release: make(chan struct{})}
+	emu := sandbox.NewHandler(sandbox.Options{})
+	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.reqs = append(r.reqs, Request{req.Method, req.URL.Path, req.Header.Get("Authorization")})
+		hold := r.holdPath != "" && req.URL.Path == r.holdPath
+		r.mu.Unlock()
+		if hold {
+			r.Entered <- struct{}{}
+			<-r.release
+		}
+		emu.ServeHTTP(w, req)
+	}))
+	t.Cleanup(r.Close)
+	return r
+}
+
+// Hold makes requests to path wait until the returned function is called.
+func (r *Recorder) Hold(path string) (release func()) {
+	r.mu.Lock()
+	r.holdPath = path
+	r.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { close(r.release) }) }
+}
+
+// Requests returns what reached the recorder so far.
+func (r *Recorder) Requests() []Request {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Request(nil), r.reqs...)
+}
