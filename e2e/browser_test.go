@@ -91,7 +91,7 @@ func TestConsentInBrowser(t *testing.T) {
 			if err != nil || cfg.Width == 0 || cfg.Height == 0 {
 				t.Fatalf("screenshot %s is not a PNG image (%v)", name, err)
 			}
-			saveScreenshot(t, shots, e.name+"-"+name+".png", b)
+			saveScreenshot(t, shots, e.Name+"-"+name+".png", b)
 		}
 
 		// The consent page.

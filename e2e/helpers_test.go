@@ -37,25 +37,16 @@ const apiKey = "sk_test_E2E_SECRET_1234"
 // server fails a test instead of hanging it. It is never asserted on.
 const waitLimit = 20 * time.Second
 
-// era is a generation of the MCP protocol, as negotiated by mcp-go's client.
-type era struct {
-	name    string
-	version string // the protocol version the client must end up on
-	opts    []client.ClientOption
-}
+// era is a generation of the MCP protocol (see testutil.Eras).
+type era = testutil.Era
 
-var eras = []era{
-	// mcp-go's default: the stateless protocol, no initialize handshake.
-	{name: "modern", version: mcp.ProtocolVersion20260728},
-	// What most hosts in the field speak: initialize, then a session.
-	{name: "legacy", version: mcp.ProtocolVersion20251125, opts: []client.ClientOption{client.WithProtocolVersion(mcp.ProtocolVersion20251125)}},
-}
+var eras = testutil.Eras()
 
 // forEachEra runs f once per protocol era, as subtests.
 func forEachEra(t *testing.T, f func(t *testing.T, e era)) {
 	t.Helper()
 	for _, e := range eras {
-		t.Run(e.name, func(t *testing.T) { f(t, e) })
+		t.Run(e.Name, func(t *testing.T) { f(t, e) })
 	}
 }
 
@@ -126,7 +117,7 @@ func newStack(t *testing.T, opts sandbox.Options) *stack {
 // negotiated e's protocol version.
 func (st *stack) connect(t *testing.T, e era) *client.Client {
 	t.Helper()
-	c, err := client.NewInProcessClientWithOptions(st.srv, e.opts...)
+	c, err := client.NewInProcessClientWithOptions(st.srv, e.Opts...)
 	if err != nil {
 		t.Fatalf("in-process client: %v", err)
 	}
@@ -139,10 +130,10 @@ func (st *stack) connect(t *testing.T, e era) *client.Client {
 	req := mcp.InitializeRequest{}
 	req.Params.ClientInfo = mcp.Implementation{Name: "alfe-mcp-e2e", Version: "1.0.0"}
 	if _, err := c.Initialize(ctx, req); err != nil {
-		t.Fatalf("initialize (%s): %v", e.name, err)
+		t.Fatalf("initialize (%s): %v", e.Name, err)
 	}
-	if got := c.ProtocolVersion(); got != e.version {
-		t.Fatalf("negotiated protocol version %q, want %q (%s era)", got, e.version, e.name)
+	if got := c.ProtocolVersion(); got != e.Version {
+		t.Fatalf("negotiated protocol version %q, want %q (%s era)", got, e.Version, e.Name)
 	}
 	return c
 }

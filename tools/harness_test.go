@@ -41,19 +41,10 @@ const pollInterval = 10 * time.Millisecond
 // broken server fails a test instead of hanging it. It is never asserted on.
 const waitLimit = 10 * time.Second
 
-// era is a generation of the MCP protocol, as negotiated by mcp-go's client.
-type era struct {
-	name    string
-	version string // the protocol version the client must end up on
-	opts    []client.ClientOption
-}
+// era is a generation of the MCP protocol (see testutil.Eras).
+type era = testutil.Era
 
-var eras = []era{
-	// mcp-go's default: the stateless protocol, no initialize handshake.
-	{name: "modern", version: mcp.ProtocolVersion20260728},
-	// What most hosts in the field speak: initialize, then a session.
-	{name: "legacy", version: mcp.ProtocolVersion20251125, opts: []client.ClientOption{client.WithProtocolVersion(mcp.ProtocolVersion20251125)}},
-}
+var eras = testutil.Eras()
 
 // transportKind is how the test client reaches the server.
 type transportKind string
@@ -67,7 +58,7 @@ const (
 func forEachEra(t *testing.T, f func(t *testing.T, e era)) {
 	t.Helper()
 	for _, e := range eras {
-		t.Run(e.name, func(t *testing.T) { f(t, e) })
+		t.Run(e.Name, func(t *testing.T) { f(t, e) })
 	}
 }
 
@@ -142,7 +133,7 @@ func (f *fixture) connect(t *testing.T, e era, tr transportKind) *client.Client 
 	switch tr {
 	case inProcess:
 		var err error
-		c, err = client.NewInProcessClientWithOptions(f.srv, e.opts...)
+		c, err = client.NewInProcessClientWithOptions(f.srv, e.Opts...)
 		if err != nil {
 			t.Fatalf("in-process client: %v", err)
 		}
@@ -174,7 +165,7 @@ func (f *fixture) connectStdio(t *testing.T, e era, tap io.Writer) *client.Clien
 	served := make(chan error, 1)
 	go func() { served <- tools.ServeStdio(ctx, f.srv, toServerR, out, f.logger) }()
 
-	c := client.NewClient(transport.NewIO(fromServerR, toServerW, nil), e.opts...)
+	c := client.NewClient(transport.NewIO(fromServerR, toServerW, nil), e.Opts...)
 	t.Cleanup(func() {
 		_ = c.Close() // closes the server's stdin: ServeStdio returns
 		// The client has stopped reading: drain what the server still
@@ -203,10 +194,10 @@ func initialize(t *testing.T, c *client.Client, e era) {
 	req := mcp.InitializeRequest{}
 	req.Params.ClientInfo = mcp.Implementation{Name: "alfe-mcp-tools-test", Version: "1.0.0"}
 	if _, err := c.Initialize(ctx, req); err != nil {
-		t.Fatalf("initialize (%s): %v", e.name, err)
+		t.Fatalf("initialize (%s): %v", e.Name, err)
 	}
-	if got := c.ProtocolVersion(); got != e.version {
-		t.Fatalf("negotiated protocol version %q, want %q (%s era)", got, e.version, e.name)
+	if got := c.ProtocolVersion(); got != e.Version {
+		t.Fatalf("negotiated protocol version %q, want %q (%s era)", got, e.Version, e.Name)
 	}
 }
 

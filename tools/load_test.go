@@ -108,7 +108,7 @@ func TestLoad(t *testing.T) {
 				t.Errorf("client %d: %v", i, err)
 				return
 			}
-			c := client.NewClient(tr, e.opts...)
+			c := client.NewClient(tr, e.Opts...)
 			defer c.Close()
 			if err := c.Start(context.Background()); err != nil {
 				t.Errorf("client %d: start: %v", i, err)
@@ -182,10 +182,10 @@ func initializeErr(c *client.Client, e era) error {
 	req := mcp.InitializeRequest{}
 	req.Params.ClientInfo = mcp.Implementation{Name: "alfe-mcp-load-test", Version: "1.0.0"}
 	if _, err := c.Initialize(ctx, req); err != nil {
-		return fmt.Errorf("initialize (%s): %w", e.name, err)
+		return fmt.Errorf("initialize (%s): %w", e.Name, err)
 	}
-	if got := c.ProtocolVersion(); got != e.version {
-		return fmt.Errorf("negotiated protocol version %q, want %q", got, e.version)
+	if got := c.ProtocolVersion(); got != e.Version {
+		return fmt.Errorf("negotiated protocol version %q, want %q", got, e.Version)
 	}
 	return nil
 }

@@ -289,7 +289,7 @@ func (u *faultUpstream) relisten(t *testing.T) {
 
 func TestFaultMatrix(t *testing.T) {
 	for _, e := range eras {
-		t.Run(e.name, func(t *testing.T) {
+		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
 			for _, row := range faultMatrix() {
 				t.Run(row.name, func(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package testutil holds helpers shared by the tests of several packages:
-// a buffer safe for concurrent writers, and a recording upstream that serves
-// the sandbox emulator of the Alfe API. It is imported by tests only.
+// a buffer safe for concurrent writers, a recording upstream that serves
+// the sandbox emulator of the Alfe API, and the protocol eras. It is imported by tests only.
 package testutil
 
 import (
@@ -9,6 +9,9 @@ import (
 	"net/http/httptest"
 	"sync"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/sandbox"
 )
@@ -83,4 +86,21 @@ func (r *Recorder) Requests() []Request {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Request(nil), r.reqs...)
+}
+
+// Era is a generation of the MCP protocol, as negotiated by mcp-go's client.
+type Era struct {
+	Name    string
+	Version string // the protocol version the client must end up on
+	Opts    []client.ClientOption
+}
+
+// Eras are the protocol generations every protocol test runs in.
+func Eras() []Era {
+	return []Era{
+		// mcp-go's default: the stateless protocol, no initialize handshake.
+		{Name: "modern", Version: mcp.ProtocolVersion20260728},
+		// What most hosts in the field speak: initialize, then a session.
+		{Name: "legacy", Version: mcp.ProtocolVersion20251125, Opts: []client.ClientOption{client.WithProtocolVersion(mcp.ProtocolVersion20251125)}},
+	}
 }
