@@ -141,6 +141,13 @@ func httpClient(key string) *http.Client {
 // era given by version ("" for the SDK's latest, the stateless 2026-07-28).
 func connect(t *testing.T, ts *testServer, tr Transport, key, version string) *sdk.ClientSession {
 	t.Helper()
+	return connectWith(t, ts, tr, key, version, nil)
+}
+
+// connectWith is connect with the client's options, such as its handlers of
+// requests from the server.
+func connectWith(t *testing.T, ts *testServer, tr Transport, key, version string, opts *sdk.ClientOptions) *sdk.ClientSession {
+	t.Helper()
 	var transport sdk.Transport
 	hc := httpClient(key)
 	t.Cleanup(hc.CloseIdleConnections)
@@ -149,7 +156,7 @@ func connect(t *testing.T, ts *testServer, tr Transport, key, version string) *s
 	} else {
 		transport = &sdk.StreamableClientTransport{Endpoint: ts.endpoint(tr), HTTPClient: hc, MaxRetries: -1}
 	}
-	c := sdk.NewClient(&sdk.Implementation{Name: "httpserver-test", Version: "1"}, nil)
+	c := sdk.NewClient(&sdk.Implementation{Name: "httpserver-test", Version: "1"}, opts)
 	cs, err := c.Connect(t.Context(), transport, &sdk.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatalf("connect over %s (protocol %q): %v", tr, version, err)
