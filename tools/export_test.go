@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 
 	"github.com/mark3labs/mcp-go/server"
 
@@ -19,9 +20,7 @@ func AddPanickingToolForTest(s *server.MCPServer, opts Options) {
 	t := define(PanickingToolName, "Panic", "Panics, for the recovery test.",
 		Hints{ReadOnly: true, Idempotent: true},
 		func(context.Context, *Call, schemas.ListIntegrationsInput) (schemas.RemoveIntegrationOutput, error) {
-			var m map[string]int
-			m["boom"]++ // a real runtime panic: assignment to entry in nil map
-			return schemas.RemoveIntegrationOutput{}, nil
+			panic(errors.New(PanickingToolName + ": a deliberate panic, for the recovery test"))
 		})
 	s.AddTools(t.serverTool(&opts))
 }
