@@ -3,6 +3,7 @@ package tools
 import (
 	"embed"
 	"encoding/json"
+	"fmt"
 )
 
 // The tools' JSON Schemas are generated from the Go types of their inputs
@@ -19,12 +20,17 @@ import (
 //go:embed jsonschema/*.json
 var generatedSchemas embed.FS
 
-// generatedSchema returns the embedded schema of a tool's input or output,
-// or nil when it has not been generated yet (TestGeneratedSchemas says so).
-func generatedSchema(tool, kind string) json.RawMessage {
-	b, err := generatedSchemas.ReadFile("jsonschema/" + tool + "." + kind + ".json")
+// generatedSchema returns the embedded schema of a tool's input or output
+// (kind "input" or "output"). A missing file is an error that names it and
+// says how to generate it: define keeps it with the tool, and NewServer
+// refuses to start with it (see Tool.err), so that a tool never goes out
+// without its schema. TestGeneratedSchemas, which writes the files, reads
+// the tools through Catalogue and so still can.
+func generatedSchema(tool, kind string) (json.RawMessage, error) {
+	file := "jsonschema/" + tool + "." + kind + ".json"
+	b, err := generatedSchemas.ReadFile(file)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("tool %s has no generated %s schema (tools/%s); run: go generate ./tools", tool, kind, file)
 	}
-	return b
+	return b, nil
 }

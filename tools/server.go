@@ -34,9 +34,12 @@ func Catalogue() []Tool {
 }
 
 // Names returns the names of all tools, in catalogue order.
-func Names() []string {
+func Names() []string { return names(Catalogue()) }
+
+// names returns the names of tools, in order.
+func names(tools []Tool) []string {
 	var names []string
-	for _, t := range Catalogue() {
+	for _, t := range tools {
 		names = append(names, t.Name)
 	}
 	return names
@@ -74,12 +77,23 @@ type Options struct {
 }
 
 // Select returns the tools of the catalogue that opts enable. An unknown
-// name in opts.Allow is an error that lists the known ones.
+// name in opts.Allow is an error that lists the known ones; so is a tool of
+// the catalogue that cannot be served (its generated schema is missing),
+// enabled or not.
 func Select(opts Options) ([]Tool, error) {
-	all := Catalogue()
+	return selectFrom(Catalogue(), opts)
+}
+
+// selectFrom is Select over the tools all.
+func selectFrom(all []Tool, opts Options) ([]Tool, error) {
+	for _, t := range all {
+		if t.err != nil {
+			return nil, fmt.Errorf("tools: %w", t.err)
+		}
+	}
 	for _, name := range opts.Allow {
 		if !slices.ContainsFunc(all, func(t Tool) bool { return t.Name == name }) {
-			return nil, fmt.Errorf("unknown tool %q in the tool allowlist; known tools: %s", name, strings.Join(Names(), ", "))
+			return nil, fmt.Errorf("unknown tool %q in the tool allowlist; known tools: %s", name, strings.Join(names(all), ", "))
 		}
 	}
 	var enabled []Tool

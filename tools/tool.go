@@ -36,6 +36,9 @@ type Tool struct {
 	narrow string
 	// handle decodes and validates the arguments, then runs the tool.
 	handle func(ctx context.Context, call *Call, args json.RawMessage) (any, error)
+	// err is why the tool cannot be served, such as a missing generated
+	// schema; NewServer returns it.
+	err error
 }
 
 // Call is what a handler gets besides its arguments: the API client for this
@@ -51,17 +54,21 @@ type Call struct {
 type Handler[In schemas.Input, Out any] func(ctx context.Context, call *Call, in In) (Out, error)
 
 // define builds a Tool from its typed handler; its schemas are the ones
-// generated from In and Out (see schemas.go).
+// generated from In and Out (see schemas.go), and a missing one is kept as
+// the tool's err.
 func define[In schemas.Input, Out any](name, title, description string, hints Hints, h Handler[In, Out]) Tool {
+	in, inErr := generatedSchema(name, "input")
+	out, outErr := generatedSchema(name, "output")
 	return Tool{
 		Name:         name,
 		Title:        title,
 		Description:  description,
 		Hints:        hints,
-		InputSchema:  generatedSchema(name, "input"),
-		OutputSchema: generatedSchema(name, "output"),
+		InputSchema:  in,
+		OutputSchema: out,
 		inType:       reflect.TypeFor[In](),
 		outType:      reflect.TypeFor[Out](),
+		err:          errors.Join(inErr, outErr),
 		handle: func(ctx context.Context, call *Call, args json.RawMessage) (any, error) {
 			var input In
 			if err := schemas.Decode(args, &input); err != nil {
