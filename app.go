@@ -10,9 +10,9 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/config"
-	"github.com/alfe-mcp/alfe-mcp/logging"
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/logging"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/alfe-mcp/alfe-mcp/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/config"
 )
 
 // runCall runs one tool through the full MCP path — an in-process client

@@ -9,7 +9,7 @@ import (
 	"net/http"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/config"
 )
 
 // runCheck loads the configuration as the server would, calls whoami and

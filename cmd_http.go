@@ -6,8 +6,8 @@ import (
 	"net"
 	"time"
 
-	"github.com/alfe-mcp/alfe-mcp/config"
 	"github.com/alfe-mcp/alfe-mcp/httpserver"
+	"github.com/alfe-mcp/alfe-mcp/internal/config"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/alfe-mcp/alfe-mcp/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/config"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 

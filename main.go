@@ -14,7 +14,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/alfe-mcp/alfe-mcp/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";

@@ -28,7 +28,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"go.uber.org/goleak"
 
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 )
 
 // testKey is the only key the tests' sandboxes accept. Every test checks it

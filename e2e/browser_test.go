@@ -12,7 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 )
 
 // chromiumPath is Debian's chromium package, which .ci/run installs.

@@ -11,7 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 )
 
 // TestResourceLists: resources/list and resources/templates/list name the

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 

@@ -26,8 +26,8 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/logging"
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/logging"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 

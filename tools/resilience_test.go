@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
