@@ -6,8 +6,8 @@ import (
 	"net"
 	"time"
 
-	"github.com/alfe-mcp/alfe-mcp/httpserver"
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/transport/httpserver"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
-	"github.com/alfe-mcp/alfe-mcp/httpserver"
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/transport/httpserver"
 )
 
 // runSSE serves MCP over the legacy HTTP+SSE transport (GET /sse opens a

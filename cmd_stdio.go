@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
-	"github.com/alfe-mcp/alfe-mcp/tools"
+	"github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
 )
 
 // runStdio serves MCP over stdin and stdout until stdin ends or a signal
@@ -18,7 +18,7 @@ func runStdio(ctx context.Context, e env, cfg config.Config) int {
 	}
 	defer a.Close()
 	a.logger.Info("alfe-mcp serving on stdio", "version", buildVersion(), "api", a.client.BaseURL(), "read_only", cfg.ReadOnly, "config", cfg.File)
-	if err := tools.ServeStdio(ctx, a.server, e.stdin, e.stdout, a.logger); err != nil {
+	if err := stdio.Serve(ctx, a.server, e.stdin, e.stdout, a.logger); err != nil {
 		a.logger.Error("stdio server stopped", "error", err)
 		return 1
 	}

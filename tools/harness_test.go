@@ -1,7 +1,7 @@
 package tools_test
 
 // The harness of the MCP-protocol tests: both protocol eras, both transports
-// (mcp-go's in-process client, and tools.ServeStdio over pipes with a
+// (mcp-go's in-process client, and stdio.Serve over pipes with a
 // transport.NewIO client), a server built the way main builds it, and small
 // helpers to call tools and read their results. Every upstream is a real HTTP
 // server on loopback: the sandbox or an httptest server.
@@ -28,6 +28,7 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
 	"github.com/alfe-mcp/alfe-mcp/internal/logging"
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
+	stdioserver "github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
@@ -150,7 +151,7 @@ func (f *fixture) connect(t *testing.T, e era, tr transportKind) *client.Client 
 	return c
 }
 
-// connectStdio serves f's server with tools.ServeStdio over a pair of pipes
+// connectStdio serves f's server with stdio.Serve over a pair of pipes
 // and returns a client of it (not yet started). When tap is non-nil, it
 // receives a copy of everything the server writes.
 func (f *fixture) connectStdio(t *testing.T, e era, tap io.Writer) *client.Client {
@@ -163,21 +164,21 @@ func (f *fixture) connectStdio(t *testing.T, e era, tap io.Writer) *client.Clien
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- tools.ServeStdio(ctx, f.srv, toServerR, out, f.logger) }()
+	go func() { served <- stdioserver.Serve(ctx, f.srv, toServerR, out, f.logger) }()
 
 	c := client.NewClient(transport.NewIO(fromServerR, toServerW, nil), e.Opts...)
 	t.Cleanup(func() {
-		_ = c.Close() // closes the server's stdin: ServeStdio returns
+		_ = c.Close() // closes the server's stdin: stdio.Serve returns
 		// The client has stopped reading: drain what the server still
 		// writes, so that no write blocks its shutdown.
 		go func() { _, _ = io.Copy(io.Discard, fromServerR) }()
 		select {
 		case err := <-served:
 			if err != nil {
-				t.Errorf("ServeStdio: %v", err)
+				t.Errorf("stdio.Serve: %v", err)
 			}
 		case <-time.After(waitLimit):
-			t.Errorf("ServeStdio did not return within %s of its input closing", waitLimit)
+			t.Errorf("stdio.Serve did not return within %s of its input closing", waitLimit)
 		}
 		cancel()
 		_ = fromServerW.Close() // ends the client's reader

@@ -29,7 +29,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/httpserver"
+	"github.com/alfe-mcp/alfe-mcp/internal/transport/httpserver"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 

@@ -1,6 +1,6 @@
 package tools_test
 
-// Malformed input on stdio: raw lines written to tools.ServeStdio over a
+// Malformed input on stdio: raw lines written to stdio.Serve over a
 // pipe. Each bad message gets a JSON-RPC error (a notification may get
 // none), and the server keeps answering: a valid tools/call after it
 // succeeds.
@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alfe-mcp/alfe-mcp/tools"
+	stdioserver "github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
 )
 
 // rpcMessage is a JSON-RPC message as the server writes it.
@@ -41,7 +41,7 @@ func newRawStdio(t *testing.T, f *fixture) *rawStdio {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- tools.ServeStdio(ctx, f.srv, inR, outW, f.logger)
+		served <- stdioserver.Serve(ctx, f.srv, inR, outW, f.logger)
 		_ = outW.Close()
 	}()
 	s := &rawStdio{in: inW, msgs: make(chan rpcMessage, 64)}
@@ -65,14 +65,14 @@ func newRawStdio(t *testing.T, f *fixture) *rawStdio {
 		}
 	}()
 	t.Cleanup(func() {
-		_ = inW.Close() // end of input: ServeStdio returns
+		_ = inW.Close() // end of input: stdio.Serve returns
 		select {
 		case err := <-served:
 			if err != nil {
-				t.Errorf("ServeStdio: %v", err)
+				t.Errorf("stdio.Serve: %v", err)
 			}
 		case <-time.After(waitLimit):
-			t.Errorf("ServeStdio did not return within %s of its input closing", waitLimit)
+			t.Errorf("stdio.Serve did not return within %s of its input closing", waitLimit)
 			cancel()
 			<-served
 		}

@@ -1,4 +1,4 @@
-package tools
+package stdio
 
 import (
 	"bufio"
@@ -36,7 +36,7 @@ const (
 //
 // It also notes the id of every request it passes on (and forgets the id a
 // cancellation names) in pending, and holds back the end of input until
-// those requests are answered: see ServeStdio.
+// those requests are answered: see Serve.
 type requestGuard struct {
 	src     *bufio.Reader
 	out     io.Writer // shared with mcp-go: a lockedWriter

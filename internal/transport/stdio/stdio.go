@@ -1,4 +1,8 @@
-package tools
+// Package stdio serves an MCP server over stdin and stdout, one JSON-RPC
+// message a line: it guards mcp-go's stdio transport against input that
+// would exhaust memory or run with a bogus id, and at the end of input
+// waits for the responses to the requests already read.
+package stdio
 
 import (
 	"bytes"
@@ -24,13 +28,13 @@ const (
 	stdioDrainGrace = 60 * time.Second
 )
 
-// ServeStdio serves s over in and out (stdin and stdout) until in ends or ctx
+// Serve serves s over in and out (stdin and stdout) until in ends or ctx
 // is cancelled. When in ends, it first waits (up to a grace period, or until
 // ctx is cancelled) for the answers to every request already read, so that
 // `printf ... | alfe-mcp` loses no call: mcp-go cancels the calls in flight
 // as soon as its input ends. mcp-go's own error logger is bridged to logger,
 // so nothing but the protocol is written to out.
-func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger) error {
+func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger) error {
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	server.WithWorkerPoolSize(stdioWorkers)(stdio)

@@ -1,4 +1,4 @@
-package tools
+package stdio
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // heldUpstream answers GET /agent/integrations only once released, and
@@ -49,7 +50,7 @@ func stdioServer(t *testing.T, upstream string) (ctx context.Context, cancel con
 		t.Fatal(err)
 	}
 	t.Cleanup(c.CloseIdleConnections)
-	s, err := NewServer(Options{Client: StaticClient(c)})
+	s, err := tools.NewServer(tools.Options{Client: tools.StaticClient(c)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func stdioServer(t *testing.T, upstream string) (ctx context.Context, cancel con
 	ctx, cancel = context.WithCancel(context.Background())
 	done = make(chan error, 1)
 	go func() {
-		done <- ServeStdio(ctx, s, inR, outW, slog.New(slog.DiscardHandler))
+		done <- Serve(ctx, s, inR, outW, slog.New(slog.DiscardHandler))
 		outW.Close()
 	}()
 	t.Cleanup(func() { cancel(); inW.Close(); <-done })
@@ -80,7 +81,7 @@ const legacyInit = `{"jsonrpc":"2.0","id":"init","method":"initialize","params":
 
 // The end of stdin does not cancel calls already read: their answers still
 // come, then the server stops.
-func TestStdioEndOfInputDrainsCalls(t *testing.T) {
+func TestEndOfInputDrainsCalls(t *testing.T) {
 	upstream, held, release := heldUpstream(t)
 	_, _, in, out, done := stdioServer(t, upstream)
 
@@ -116,13 +117,13 @@ func TestStdioEndOfInputDrainsCalls(t *testing.T) {
 		t.Fatalf("got %d answers after the end of input, want %d", len(answered), calls)
 	}
 	if err := <-done; err != nil {
-		t.Fatalf("ServeStdio: %v", err)
+		t.Fatalf("Serve: %v", err)
 	}
 	done <- nil // for the cleanup
 }
 
 // Cancelling the server's context ends the wait for answers at once.
-func TestStdioCancelEndsDrain(t *testing.T) {
+func TestCancelEndsDrain(t *testing.T) {
 	upstream, held, _ := heldUpstream(t)
 	_, cancel, in, out, done := stdioServer(t, upstream)
 	go func() {
@@ -137,11 +138,11 @@ func TestStdioCancelEndsDrain(t *testing.T) {
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("ServeStdio: %v", err)
+			t.Fatalf("Serve: %v", err)
 		}
 		done <- nil
 	case <-time.After(10 * time.Second):
-		t.Fatal("ServeStdio still waiting 10 s after its context was cancelled")
+		t.Fatal("Serve still waiting 10 s after its context was cancelled")
 	}
 }
 
