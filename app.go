@@ -65,8 +65,7 @@ type serving struct {
 	// clientFor, when set, gives each request its own client made from the
 	// shared one (the HTTP transports: each request carries its key), and
 	// the app may start without a configured key.
-	clientFor   func(shared *apiclient.Client) tools.ClientFunc
-	elicitation tools.Elicitation
+	clientFor func(shared *apiclient.Client) tools.ClientFunc
 }
 
 // newServingApp is newApp for a transport that serves as s says.
@@ -102,9 +101,7 @@ func newServingApp(e env, cfg config.Config, s serving) (*app, error) {
 	if s.clientFor != nil {
 		clientFunc = s.clientFor(client)
 	}
-	opts := toolOptions(cfg, clientFunc, logger)
-	opts.Elicitation = s.elicitation
-	srv, err := tools.NewServer(opts)
+	srv, err := tools.NewServer(toolOptions(cfg, clientFunc, logger))
 	if err != nil {
 		closeSandbox(sb)
 		return nil, err

@@ -8,7 +8,6 @@ import (
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
 	"github.com/alfe-mcp/alfe-mcp/internal/transport/httpserver"
-	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // runHTTP serves MCP over streamable HTTP at /mcp until SIGINT or SIGTERM.
@@ -26,14 +25,7 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
 		return 2
 	}
-	elicitation := tools.ElicitAlways
-	switch {
-	case transport == httpserver.SSE:
-		elicitation = tools.ElicitNever
-	case cfg.Stateless:
-		elicitation = tools.ElicitModernOnly
-	}
-	a, err := newServingApp(e, cfg, serving{clientFor: httpserver.RequestClient, elicitation: elicitation})
+	a, err := newServingApp(e, cfg, serving{clientFor: httpserver.RequestClient})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
 		return 2

@@ -14,27 +14,15 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
-// Confirmed removal: when the client can show a form, remove_integration asks
-// the user to type the integration's id (an MCP elicitation, through mcp-go's
-// multi-round-trip builder, which also bridges legacy clients). The request
-// state the client echoes back carries the id and an expiry under an HMAC, and
-// no secret.
-
-// Elicitation says where a transport can ask the user for input.
-type Elicitation int
-
-const (
-	// ElicitAlways: modern clients through multi-round-trip results, legacy
-	// clients through server-initiated requests (stdio, stateful HTTP).
-	ElicitAlways Elicitation = iota
-	// ElicitModernOnly: legacy clients cannot be asked (stateless HTTP, where
-	// a server-initiated request has no session to travel on).
-	ElicitModernOnly
-	// ElicitNever: no elicitation (SSE sessions).
-	ElicitNever
-)
+// Confirmed removal: when the client can show a form and the transport can
+// carry the question, remove_integration asks the user to type the
+// integration's id (an MCP elicitation, through mcp-go's multi-round-trip
+// builder, which also bridges legacy clients). The request state the client
+// echoes back carries the id and an expiry under an HMAC, and no secret.
 
 const (
 	confirmInputID = "confirm_removal"
@@ -50,23 +38,29 @@ type interimResult struct{ res *mcp.CallToolResult }
 
 func (interimResult) Error() string { return "interim result" }
 
-// canElicit reports whether the client of this request can be asked to fill a
-// form.
-func canElicit(ctx context.Context, mode Elicitation) bool {
-	if mode == ElicitNever {
-		return false
-	}
+// canElicit reports whether the client of this request can be asked to fill
+// a form: the client declared form elicitation, and the transport can carry
+// the question in the request's protocol era (see transport.Capabilities).
+func canElicit(ctx context.Context) bool {
+	can := transport.CapabilitiesFrom(ctx)
 	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return formElicitation(info.ClientCapabilities)
+		return can.InputRequiredResults && formElicitation(info.ClientCapabilities)
 	}
-	if mode == ElicitModernOnly {
+	if !can.ServerRequests {
 		return false
 	}
-	session, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
+	// mcp-go sends the question through the session, which must be able
+	// to (server.RequestElicitation fails otherwise) and knows what the
+	// client declared in initialize.
+	session := server.ClientSessionFromContext(ctx)
+	if _, ok := session.(server.SessionWithElicitation); !ok {
+		return false
+	}
+	withInfo, ok := session.(server.SessionWithClientInfo)
 	if !ok {
 		return false
 	}
-	caps := session.GetClientCapabilities()
+	caps := withInfo.GetClientCapabilities()
 	return formElicitation(&caps)
 }
 
@@ -90,7 +84,7 @@ func confirmRemoval(ctx context.Context, call *Call, id string) error {
 		if params.RequestState != "" || len(params.InputResponses) > 0 {
 			return failf(nil, "The confirmation of the removal of '%s' was not answered. %s", id, notRemoved)
 		}
-		if !canElicit(ctx, call.deps.Elicitation) {
+		if !canElicit(ctx) {
 			return nil
 		}
 		state := call.deps.confirmKey.sign(id, time.Now().Add(confirmTTL))

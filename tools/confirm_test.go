@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
 // elicitor answers elicitation requests as a user would.
@@ -49,13 +50,21 @@ func deleteCounter(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	return srv, &deletes
 }
 
-func confirmClient(t *testing.T, upstream string, era string, el *elicitor, mode Elicitation) *client.Client {
+// Capabilities of transports, as the tests report them on each call.
+var (
+	// everything reaches the client (stdio, stateful streamable HTTP).
+	everything = transport.Capabilities{ServerRequests: true, InputRequiredResults: true}
+	// nothing but the response reaches it (SSE).
+	nothing = transport.Capabilities{}
+)
+
+func confirmClient(t *testing.T, upstream string, era string, el *elicitor) *client.Client {
 	t.Helper()
 	c, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(Options{Client: StaticClient(c), Elicitation: mode})
+	s, err := NewServer(Options{Client: StaticClient(c)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,12 +95,15 @@ func confirmClient(t *testing.T, upstream string, era string, el *elicitor, mode
 	return mc
 }
 
-func callRemove(t *testing.T, mc *client.Client, id string) *mcp.CallToolResult {
+// callRemove calls remove_integration over the in-process client mc, whose
+// transport reports can: mcp-go's in-process transport hands the call's
+// context to the server as it is.
+func callRemove(t *testing.T, mc *client.Client, id string, can transport.Capabilities) *mcp.CallToolResult {
 	t.Helper()
 	var req mcp.CallToolRequest
 	req.Params.Name = "remove_integration"
 	req.Params.Arguments = map[string]any{"integrationId": id}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(transport.WithCapabilities(context.Background(), can), 10*time.Second)
 	defer cancel()
 	res, err := mc.CallTool(ctx, req)
 	if err != nil {
@@ -114,24 +126,24 @@ func TestRemoveConfirmation(t *testing.T) {
 	cases := []struct {
 		name       string
 		el         *elicitor // nil: the client cannot elicit
-		mode       Elicitation
+		can        transport.Capabilities
 		wantAsked  bool
 		wantDelete bool
 		wantText   string
 	}{
-		{"accepted with the right id", &elicitor{action: mcp.ElicitationResponseActionAccept, typed: "github"}, ElicitAlways, true, true, `"removed":true`},
-		{"declined", &elicitor{action: mcp.ElicitationResponseActionDecline}, ElicitAlways, true, false, "declined the removal of 'github'. Nothing was removed."},
-		{"cancelled", &elicitor{action: mcp.ElicitationResponseActionCancel}, ElicitAlways, true, false, "Nothing was removed."},
-		{"wrong id typed", &elicitor{action: mcp.ElicitationResponseActionAccept, typed: "githbu"}, ElicitAlways, true, false, "does not match 'github'. Nothing was removed."},
-		{"client without elicitation proceeds", nil, ElicitAlways, false, true, `"removed":true`},
-		{"transport without elicitation proceeds", &elicitor{action: mcp.ElicitationResponseActionDecline}, ElicitNever, false, true, `"removed":true`},
+		{"accepted with the right id", &elicitor{action: mcp.ElicitationResponseActionAccept, typed: "github"}, everything, true, true, `"removed":true`},
+		{"declined", &elicitor{action: mcp.ElicitationResponseActionDecline}, everything, true, false, "declined the removal of 'github'. Nothing was removed."},
+		{"cancelled", &elicitor{action: mcp.ElicitationResponseActionCancel}, everything, true, false, "Nothing was removed."},
+		{"wrong id typed", &elicitor{action: mcp.ElicitationResponseActionAccept, typed: "githbu"}, everything, true, false, "does not match 'github'. Nothing was removed."},
+		{"client without elicitation proceeds", nil, everything, false, true, `"removed":true`},
+		{"transport without elicitation proceeds", &elicitor{action: mcp.ElicitationResponseActionDecline}, nothing, false, true, `"removed":true`},
 	}
 	for _, era := range []string{"modern", "legacy"} {
 		for _, tc := range cases {
 			t.Run(era+"/"+tc.name, func(t *testing.T) {
 				up, deletes := deleteCounter(t)
-				mc := confirmClient(t, up.URL, era, tc.el, tc.mode)
-				res := callRemove(t, mc, "github")
+				mc := confirmClient(t, up.URL, era, tc.el)
+				res := callRemove(t, mc, "github", tc.can)
 				got := text(res)
 				if !strings.Contains(got, tc.wantText) {
 					t.Errorf("result %q does not contain %q", got, tc.wantText)
@@ -144,6 +156,38 @@ func TestRemoveConfirmation(t *testing.T) {
 				}
 				if n := deletes.Load(); (n > 0) != tc.wantDelete {
 					t.Errorf("upstream DELETEs = %d, want delete=%v", n, tc.wantDelete)
+				}
+			})
+		}
+	}
+}
+
+// The question goes where the transport says it can reach the client, in
+// the request's era; elsewhere the removal proceeds unasked.
+func TestRemoveConfirmationFollowsTheTransport(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		can       transport.Capabilities
+		wantAsked map[string]bool // by era
+	}{
+		{"everything reaches the client", everything, map[string]bool{"legacy": true, "modern": true}},
+		{"only requests from the server", transport.Capabilities{ServerRequests: true}, map[string]bool{"legacy": true, "modern": false}},
+		{"only input_required results (stateless HTTP)", transport.Capabilities{InputRequiredResults: true}, map[string]bool{"legacy": false, "modern": true}},
+		{"nothing reported", nothing, map[string]bool{"legacy": false, "modern": false}},
+	} {
+		for _, era := range []string{"modern", "legacy"} {
+			t.Run(tc.name+"/"+era, func(t *testing.T) {
+				up, deletes := deleteCounter(t)
+				el := &elicitor{action: mcp.ElicitationResponseActionAccept, typed: "github"}
+				res := callRemove(t, confirmClient(t, up.URL, era, el), "github", tc.can)
+				if res.IsError {
+					t.Fatalf("isError: %s", text(res))
+				}
+				if asked := el.asked.Load() > 0; asked != tc.wantAsked[era] {
+					t.Errorf("asked = %v, want %v", asked, tc.wantAsked[era])
+				}
+				if n := deletes.Load(); n != 1 {
+					t.Errorf("upstream DELETEs = %d, want 1", n)
 				}
 			})
 		}
@@ -195,7 +239,7 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 				params["inputResponses"] = map[string]any{confirmInputID: map[string]any{"action": "accept", "content": map[string]any{"integrationId": "github"}}}
 			}
 			msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
-			resp := s.HandleMessage(context.Background(), msg)
+			resp := s.HandleMessage(transport.WithCapabilities(context.Background(), everything), msg)
 			out, _ := json.Marshal(resp)
 			if !strings.Contains(string(out), tc.want) || !strings.Contains(string(out), "Nothing was removed.") || !strings.Contains(string(out), `"isError":true`) {
 				t.Errorf("response %s lacks %q", out, tc.want)
@@ -243,7 +287,7 @@ func TestRemoveConfirmationAcrossReplicas(t *testing.T) {
 					params[k] = v
 				}
 				msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})
-				out, _ := json.Marshal(s.HandleMessage(context.Background(), msg))
+				out, _ := json.Marshal(s.HandleMessage(transport.WithCapabilities(context.Background(), everything), msg))
 				var resp struct {
 					Result map[string]any `json:"result"`
 				}

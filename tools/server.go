@@ -1,8 +1,10 @@
-// Package tools is alfe-mcp's MCP layer: the catalogue of tools (one value per
-// tool, definition and handler together, one file per domain), the error
-// convention (errors.go), the middleware, and the server that serves them.
-// Handlers take their API client from the request's context through
-// Options.Client, so every transport shares the same handler code.
+// Package tools is alfe-mcp's catalogue: the MCP server that offers the
+// tools (one value per tool, definition and handler together, one file per
+// domain), their error convention (errors.go), resources and prompt, to
+// whichever transport serves it. Handlers take their API client from the
+// request through Options.Client, and ask the request's transport what can
+// reach the client (internal/transport), so that no handler knows which
+// transport carries it.
 package tools
 
 import (
@@ -63,9 +65,6 @@ type Options struct {
 	ReadOnly     bool          // register only read-only tools
 	Allow        []string      // if non-empty, register only these tools
 	PollInterval time.Duration // get_oauth_status polling, default 1s
-	// Elicitation says whether this transport can ask the user to confirm a
-	// removal (default ElicitAlways: stdio and stateful HTTP).
-	Elicitation Elicitation
 	// StateKey signs the confirmation state that clients echo back; random
 	// when empty. Replicas behind one load balancer need the same key.
 	StateKey []byte

@@ -67,14 +67,7 @@ func startServerWith(t *testing.T, opts Options, runOpts RunOptions) *testServer
 	}
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	elicit := tools.ElicitAlways
-	switch {
-	case opts.Transport == SSE:
-		elicit = tools.ElicitNever
-	case opts.Stateless:
-		elicit = tools.ElicitModernOnly
-	}
-	srv, err := tools.NewServer(tools.Options{Client: RequestClient(base), Logger: logger, Elicitation: elicit})
+	srv, err := tools.NewServer(tools.Options{Client: RequestClient(base), Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
 // Paths of the legacy HTTP+SSE transport.
@@ -34,7 +36,13 @@ type sseSessionKey struct{}
 func newSSETransport(srv *server.MCPServer, keys keyPolicy, st *streams) *sseTransport {
 	t := &sseTransport{keys: keys, sessions: newSSESessions(), streams: st}
 	t.mcp = server.NewSSEServer(srv,
-		server.WithSSEContextFunc(keys.contextFunc),
+		// mcp-go's SSE sessions cannot send a request to the client, and
+		// the user has never been asked over SSE, in either era: the
+		// transport reports that nothing but the response reaches the
+		// client (see transport.Capabilities).
+		server.WithSSEContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			return transport.WithCapabilities(keys.contextFunc(ctx, r), transport.Capabilities{})
+		}),
 		server.WithSessionIDGenerator(t.newSessionID),
 		server.WithSSEEndpoint(SSEPath),
 		server.WithMessageEndpoint(MessagePath),

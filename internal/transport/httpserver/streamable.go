@@ -1,12 +1,15 @@
 package httpserver
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
 // MCPPath is the endpoint of the streamable HTTP transport.
@@ -27,8 +30,15 @@ type streamableTransport struct {
 }
 
 func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless bool, st *streams, logger *slog.Logger) *streamableTransport {
+	// A request from the server reaches a legacy client on the stream of
+	// its POST, and the client's response, a POST of its own, comes back
+	// to the session waiting for it only through a session id: not when
+	// stateless (see transport.Capabilities).
+	can := transport.Capabilities{ServerRequests: !stateless, InputRequiredResults: true}
 	opts := []server.StreamableHTTPOption{
-		server.WithHTTPContextFunc(keys.contextFunc),
+		server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
+			return transport.WithCapabilities(keys.contextFunc(ctx, r), can)
+		}),
 		server.WithStreamableHTTPLogger(logger),
 		server.WithEndpointPath(MCPPath),
 	}

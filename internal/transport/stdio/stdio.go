@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
 // Stdio worker pool: mcp-go runs tool calls on a pool of 5 by default, so a
@@ -39,6 +41,9 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	server.WithWorkerPoolSize(stdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueueSize)(stdio)
+	// One client owns the pipe: a request from the server reaches it, and
+	// its response comes back on stdin to the session waiting for it.
+	ctx = transport.WithCapabilities(ctx, transport.Capabilities{ServerRequests: true, InputRequiredResults: true})
 	p := newPendingSet()
 	lw := &lockedWriter{w: out}              // mcp-go and the guard both answer
 	guard := newRequestGuard(in, lw, logger) // see stdio_guard.go
