@@ -86,20 +86,13 @@ type Client struct {
 // New returns a Client for opts. It fails when the base URL is not an
 // absolute http(s) URL.
 func New(opts Options) (*Client, error) {
-	base := opts.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: API URL %q must be an absolute http(s) URL such as %s", ErrInvalidArgument, base, DefaultBaseURL)
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("%w: API URL %q must not carry a query, fragment or user info", ErrInvalidArgument, base)
+	base, host, err := parseBaseURL(opts.BaseURL)
+	if err != nil {
+		return nil, err
 	}
 	c := &Client{
-		base:    strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"),
-		host:    u.Host,
+		base:    base,
+		host:    host,
 		key:     opts.APIKey,
 		ua:      opts.UserAgent,
 		timeout: opts.Timeout,

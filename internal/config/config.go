@@ -279,8 +279,8 @@ func (c Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("listen address %q: use host:port, e.g. %s", c.Addr, DefaultAddr)
 	}
-	if _, err := apiclient.New(apiclient.Options{BaseURL: c.APIURL}); err != nil {
-		return fmt.Errorf("%v", err)
+	if err := apiclient.ValidateBaseURL(c.APIURL); err != nil {
+		return err
 	}
 	return nil
 }
