@@ -123,11 +123,11 @@ func closeSandbox(sb *sandbox.Server) {
 // toolOptions maps cfg onto the tools' options.
 func toolOptions(cfg config.Config, client tools.ClientFunc, logger *slog.Logger) tools.Options {
 	return tools.Options{
-		Client:   client,
-		Logger:   logger,
-		Version:  buildVersion(),
-		ReadOnly: cfg.ReadOnly,
-		Allow:    cfg.Tools,
-		StateKey: []byte(cfg.ConfirmKey),
+		Client:     client,
+		Logger:     logger,
+		Version:    buildVersion(),
+		ReadOnly:   cfg.ReadOnly,
+		Tools:      cfg.Tools,
+		ConfirmKey: []byte(cfg.ConfirmKey),
 	}
 }

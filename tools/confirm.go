@@ -87,7 +87,7 @@ func confirmRemoval(ctx context.Context, call *Call, id string) error {
 		if !canElicit(ctx) {
 			return nil
 		}
-		state := call.deps.confirmKey.sign(id, time.Now().Add(confirmTTL))
+		state := call.deps.signer.sign(id, time.Now().Add(confirmTTL))
 		res := server.NewInputRequestBuilder(state).
 			Elicit(confirmInputID, mcp.ElicitationParams{
 				Mode:    mcp.ElicitationModeForm,
@@ -108,7 +108,7 @@ func confirmRemoval(ctx context.Context, call *Call, id string) error {
 		return interimResult{res: res}
 	}
 
-	if err := call.deps.confirmKey.verify(params.RequestState, id, time.Now()); err != nil {
+	if err := call.deps.signer.verify(params.RequestState, id, time.Now()); err != nil {
 		return failf(err, "The confirmation of the removal of '%s' is not valid (%v); call remove_integration again. %s", id, err, notRemoved)
 	}
 	switch answer.Action {
@@ -126,18 +126,18 @@ func confirmRemoval(ctx context.Context, call *Call, id string) error {
 	return nil
 }
 
-// stateKey signs confirmation states.
-type stateKey []byte
+// confirmKey signs confirmation states.
+type confirmKey []byte
 
-// newStateKey returns key, or a random key when key is empty. Replicas that
+// newConfirmKey returns key, or a random key when key is empty. Replicas that
 // must accept each other's states share a key.
-func newStateKey(key []byte) (stateKey, error) {
+func newConfirmKey(key []byte) (confirmKey, error) {
 	if len(key) > 0 {
-		return stateKey(key), nil
+		return confirmKey(key), nil
 	}
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
-		return nil, fmt.Errorf("generate state key: %w", err)
+		return nil, fmt.Errorf("generate a confirmation key: %w", err)
 	}
 	return k, nil
 }
@@ -149,7 +149,7 @@ type confirmState struct {
 }
 
 // sign returns base64(payload).base64(hmac).
-func (k stateKey) sign(id string, expires time.Time) string {
+func (k confirmKey) sign(id string, expires time.Time) string {
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
 	payload, _ := json.Marshal(confirmState{ID: id, Expires: expires.Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)})
@@ -157,7 +157,7 @@ func (k stateKey) sign(id string, expires time.Time) string {
 	return enc + "." + base64.RawURLEncoding.EncodeToString(k.mac(enc))
 }
 
-func (k stateKey) verify(state, id string, now time.Time) error {
+func (k confirmKey) verify(state, id string, now time.Time) error {
 	enc, sig, ok := strings.Cut(state, ".")
 	if !ok {
 		return errors.New("malformed state")
@@ -183,7 +183,7 @@ func (k stateKey) verify(state, id string, now time.Time) error {
 	return nil
 }
 
-func (k stateKey) mac(s string) []byte {
+func (k confirmKey) mac(s string) []byte {
 	m := hmac.New(sha256.New, k)
 	m.Write([]byte(s))
 	return m.Sum(nil)

@@ -199,8 +199,8 @@ func TestRemoveConfirmationFollowsTheTransport(t *testing.T) {
 func TestRemoveConfirmationForgedState(t *testing.T) {
 	up, deletes := deleteCounter(t)
 	c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
-	key, _ := newStateKey(nil)
-	other, _ := newStateKey(nil)
+	key, _ := newConfirmKey(nil)
+	other, _ := newConfirmKey(nil)
 	valid := key.sign("github", time.Now().Add(time.Minute))
 	expired := key.sign("github", time.Now().Add(-time.Minute))
 	forOther := key.sign("slack", time.Now().Add(time.Minute))
@@ -221,7 +221,7 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 		{"state without an answer", valid, false, "not answered"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := NewServer(Options{Client: StaticClient(c), StateKey: key})
+			s, err := NewServer(Options{Client: StaticClient(c), ConfirmKey: key})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,7 +251,7 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 	}
 }
 
-// Replicas configured with the same StateKey accept each other's
+// Replicas configured with the same ConfirmKey accept each other's
 // confirmation states; with different keys they refuse them.
 func TestRemoveConfirmationAcrossReplicas(t *testing.T) {
 	shared := []byte(strings.Repeat("k", 32))
@@ -266,11 +266,11 @@ func TestRemoveConfirmationAcrossReplicas(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			up, deletes := deleteCounter(t)
 			c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
-			a, err := NewServer(Options{Client: StaticClient(c), StateKey: tc.keyA})
+			a, err := NewServer(Options{Client: StaticClient(c), ConfirmKey: tc.keyA})
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := NewServer(Options{Client: StaticClient(c), StateKey: tc.keyB})
+			b, err := NewServer(Options{Client: StaticClient(c), ConfirmKey: tc.keyB})
 			if err != nil {
 				t.Fatal(err)
 			}

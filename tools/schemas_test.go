@@ -72,7 +72,7 @@ func TestMissingSchemaFailsAtStart(t *testing.T) {
 		opts Options
 	}{
 		{"enabled", Options{}},
-		{"not enabled", Options{Allow: []string{"list_integrations"}}},
+		{"not enabled", Options{Tools: []string{"list_integrations"}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := selectFrom([]Tool{listIntegrations(), noSchema}, tt.opts)

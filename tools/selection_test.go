@@ -46,7 +46,7 @@ func TestReadOnlyAndAllowlist(t *testing.T) {
 				upstream := newCountingUpstream(t, sandbox.NewHandler(sandbox.Options{APIKey: testKey}))
 				f := newFixture(t, upstream.URL, serverOptions{tools: func(o *tools.Options) {
 					o.ReadOnly = tt.readOnly
-					o.Allow = tt.allow
+					o.Tools = tt.allow
 				}})
 				c := f.connect(t, e, inProcess)
 
@@ -80,9 +80,9 @@ func TestReadOnlyAndAllowlist(t *testing.T) {
 // configuration error that names it and lists the known tools.
 func TestAllowlistUnknownToolFails(t *testing.T) {
 	for _, allow := range [][]string{{"list_integration"}, {"get_registry", "delete_everything"}} {
-		_, err := tools.NewServer(tools.Options{Client: tools.StaticClient(nil), Allow: allow})
+		_, err := tools.NewServer(tools.Options{Client: tools.StaticClient(nil), Tools: allow})
 		if err == nil {
-			t.Fatalf("NewServer with Allow %v: no error", allow)
+			t.Fatalf("NewServer with Tools %v: no error", allow)
 		}
 		unknown := allow[len(allow)-1]
 		if !strings.Contains(err.Error(), unknown) || !strings.Contains(err.Error(), "list_integrations") {

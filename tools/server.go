@@ -62,21 +62,22 @@ type Options struct {
 	Client       ClientFunc    // required
 	Logger       *slog.Logger  // default: discard
 	Version      string        // server version reported to clients
-	ReadOnly     bool          // register only read-only tools
-	Allow        []string      // if non-empty, register only these tools
+	ReadOnly     bool          // register only read-only tools (--read-only)
+	Tools        []string      // if non-empty, register only these tools (--tools)
 	PollInterval time.Duration // get_oauth_status polling, default 1s
-	// StateKey signs the confirmation state that clients echo back; random
-	// when empty. Replicas behind one load balancer need the same key.
-	StateKey []byte
+	// ConfirmKey signs the state of a removal confirmation, which clients
+	// echo back (--confirm-key-file); random when empty. Replicas behind one
+	// load balancer need the same key.
+	ConfirmKey []byte
 	// MaxResultBytes caps the JSON of a tool result or resource; a larger one
 	// becomes an isError result saying so (default DefaultMaxResultBytes).
 	MaxResultBytes int
 
-	confirmKey stateKey
+	signer confirmKey // ConfirmKey, or the random key that stands for it
 }
 
 // Select returns the tools of the catalogue that opts enable. An unknown
-// name in opts.Allow is an error that lists the known ones; so is a tool of
+// name in opts.Tools is an error that lists the known ones; so is a tool of
 // the catalogue that cannot be served (its generated schema is missing),
 // enabled or not.
 func Select(opts Options) ([]Tool, error) {
@@ -90,9 +91,9 @@ func selectFrom(all []Tool, opts Options) ([]Tool, error) {
 			return nil, fmt.Errorf("tools: %w", t.err)
 		}
 	}
-	for _, name := range opts.Allow {
+	for _, name := range opts.Tools {
 		if !slices.ContainsFunc(all, func(t Tool) bool { return t.Name == name }) {
-			return nil, fmt.Errorf("unknown tool %q in the tool allowlist; known tools: %s", name, strings.Join(names(all), ", "))
+			return nil, fmt.Errorf("unknown tool %q in the tools to serve; known tools: %s", name, strings.Join(names(all), ", "))
 		}
 	}
 	var enabled []Tool
@@ -100,7 +101,7 @@ func selectFrom(all []Tool, opts Options) ([]Tool, error) {
 		if opts.ReadOnly && !t.Hints.ReadOnly {
 			continue
 		}
-		if len(opts.Allow) > 0 && !slices.Contains(opts.Allow, t.Name) {
+		if len(opts.Tools) > 0 && !slices.Contains(opts.Tools, t.Name) {
 			continue
 		}
 		enabled = append(enabled, t)
@@ -136,7 +137,7 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.confirmKey, err = newStateKey(opts.StateKey); err != nil {
+	if opts.signer, err = newConfirmKey(opts.ConfirmKey); err != nil {
 		return nil, err
 	}
 	s := server.NewMCPServer("alfe-mcp", opts.Version,
