@@ -5,13 +5,11 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"syscall"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
@@ -21,56 +19,13 @@ import (
 // otherwise it comes from the module's build info.
 var version = ""
 
-const usage = `alfe-mcp: an MCP server for managing an Alfe agent's integrations.
-
-Usage:
-  alfe-mcp [stdio] [flags]   serve MCP over stdin/stdout (the default)
-  alfe-mcp tools [flags]     print the tool catalogue as tools/list returns it
-  alfe-mcp call TOOL [JSON] [flags]
-                             call one tool through the full MCP path and print its result
-  alfe-mcp check [flags]     check the configuration and the API key against the API
-  alfe-mcp http [flags]      serve MCP over streamable HTTP at /mcp (--addr, default 127.0.0.1:8080;
-                             --stateless for replicas behind a load balancer)
-  alfe-mcp sse [flags]       serve MCP over the legacy HTTP+SSE transport (GET /sse, POST /message)
-  alfe-mcp version           print the version
-
-The API key comes from --api-key-file or the ALFE_API_KEY environment variable.
-Add --sandbox to any command to try it against a built-in emulator of the
-Alfe API, with no account or key: alfe-mcp call get_registry --sandbox
-Run 'alfe-mcp stdio -h' for the flags.
-`
-
 // env is what a command gets from the process.
 type env struct {
-	args   []string // after the command name
+	args   []string // the command line, without the program's name
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
-}
-
-// command runs one subcommand with its loaded configuration and returns the
-// exit status.
-type command func(ctx context.Context, e env, cfg config.Config) int
-
-// lookup returns the subcommand called name; each takes the configuration
-// flags.
-func lookup(name string) (command, bool) {
-	switch name {
-	case "stdio":
-		return runStdio, true
-	case "tools":
-		return runTools, true
-	case "call":
-		return runCall, true
-	case "check":
-		return runCheck, true
-	case "http":
-		return runHTTP, true
-	case "sse":
-		return runSSE, true
-	}
-	return nil, false
 }
 
 func main() {
@@ -80,45 +35,29 @@ func main() {
 	os.Exit(code)
 }
 
-// run is the whole program; it returns the exit status.
+// run is the whole program; it returns the exit status: 0, 1 when the
+// command fails, 2 for a mistake in the command line or the configuration.
 func run(ctx context.Context, e env) int {
-	name := "stdio"
-	if len(e.args) > 0 && !strings.HasPrefix(e.args[0], "-") {
-		name, e.args = e.args[0], e.args[1:]
-	}
-	switch name {
-	case "version":
-		fmt.Fprintln(e.stdout, "alfe-mcp", buildVersion())
-		return 0
-	case "help":
-		fmt.Fprint(e.stdout, usage)
-		return 0
-	}
-	cmd, ok := lookup(name)
-	if !ok {
-		fmt.Fprintf(e.stderr, "alfe-mcp: unknown command %q\n\n%s", name, usage)
-		return 2
-	}
-	cfg, err := config.Load(name, e.args, e.getenv, e.stderr)
+	c, cfg, err := parseCommandLine(e.args, e.getenv)
+	var help helpRequest
 	switch {
-	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, &help):
+		if help.cmd == nil {
+			writeUsage(e.stdout)
+		} else {
+			writeHelp(e.stdout, *help.cmd)
+		}
 		return 0
 	case err != nil:
 		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
 		return 2
 	}
-	if len(cfg.Args) > maxArgs(name) {
-		fmt.Fprintf(e.stderr, "alfe-mcp: unexpected argument %q (usage: alfe-mcp %s [flags]; run 'alfe-mcp help')\n", cfg.Args[maxArgs(name)], name)
-		return 2
-	}
-	return cmd(ctx, e, cfg)
+	return c.run(ctx, e, cfg)
 }
 
-// maxArgs is how many positional arguments a subcommand takes.
-func maxArgs(name string) int {
-	if name == "call" {
-		return 2 // TOOL [JSON]
-	}
+// runVersion prints the version.
+func runVersion(_ context.Context, e env, _ config.Config) int {
+	fmt.Fprintln(e.stdout, "alfe-mcp", buildVersion())
 	return 0
 }
 

@@ -1,5 +1,6 @@
-// Package config loads alfe-mcp's settings from flags, the environment and a
-// JSON file, in that order of precedence, over the defaults.
+// Package config holds alfe-mcp's settings: it loads them from flags, the
+// environment and a JSON file, in that order of precedence, over the
+// defaults, and describes each flag, in groups, for the commands' help.
 package config
 
 import (
@@ -12,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -102,54 +104,30 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
-// Load parses the flags of a subcommand (args excludes the subcommand
-// name), then merges flags over the environment over the config file over
-// the defaults. It reads the API key from --api-key-file, else ALFE_API_KEY,
-// else the file's apiKeyFile. A missing key is not an error here: the caller
-// decides whether it needs one. Every error is the user's to fix in the
-// command line, the environment or the file; -h gives flag.ErrHelp.
-func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		flagConfig    = fs.String("config", "", "JSON config `file` (see config.example.json)")
-		flagURL       = fs.String("api-url", "", "Alfe API `URL` (env "+EnvAPIURL+", default "+apiclient.DefaultBaseURL+")")
-		flagKeyFile   = fs.String("api-key-file", "", "read the agent API key from this `file` (otherwise env "+EnvAPIKey+")")
-		flagReadOnly  = fs.Bool("read-only", false, "serve only the read-only tools")
-		flagTools     = fs.String("tools", "", "comma-separated allowlist of tool `names`")
-		flagTimeout   = fs.Duration("timeout", 0, "timeout of each call to the Alfe API, retries included (default 30s)")
-		flagRetries   = fs.Int("retries", 0, "most `attempts` in all of a GET, PATCH or DELETE to the Alfe API, 1 to 10 (default 3; 1 disables retries; POST is never retried)")
-		flagLevel     = fs.String("log-level", "", "log `level`: debug, info, warn, error (default info)")
-		flagFormat    = fs.String("log-format", "", "log `format`: text or json (default text)")
-		flagSandbox   = fs.Bool("sandbox", false, "talk to a built-in emulator of the Alfe API instead of the real one (no key or account needed)")
-		flagAddr      = fs.String("addr", "", "http and sse: listen `address` host:port (default "+DefaultAddr+")")
-		flagOrigins   = fs.String("allowed-origins", "", "http and sse: comma-separated browser `origins` allowed besides http(s)://localhost, 127.0.0.1 and [::1]")
-		flagStateless = fs.Bool("stateless", false, "http: serve without sessions, so that replicas need no load-balancer affinity")
-		flagConfirm   = fs.String("confirm-key-file", "", "`file` with a secret (32+ characters) shared by replicas to sign removal confirmations (default: random per process)")
-		flagShutdown  = fs.Duration("shutdown-timeout", 0, "http and sse: how long calls in flight may finish after SIGINT/SIGTERM (default 10s)")
-	)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: alfe-mcp %s [flags]\n\nFlags:\n", name)
-		fs.PrintDefaults()
+// Load parses a command's arguments (after its name), taking the flags of
+// groups only, then merges flags over the environment over the config file
+// (--config) over the defaults. Positional arguments may stand before,
+// between or after the flags, and end up in Config.Args. It reads the API
+// key from --api-key-file, else ALFE_API_KEY, else the file's apiKeyFile. A
+// missing key is not an error here: the caller decides whether it needs
+// one.
+//
+// Every error is the user's to fix. A mistake in the command line itself
+// (an unknown flag, a flag of another group, a bad or missing value) is a
+// *UsageError; -h, -help and --help give flag.ErrHelp; the others are
+// wrong settings, wherever they came from.
+func Load(args []string, groups []Group, getenv func(string) string) (Config, error) {
+	given, positional, err := parseArgs(args, groups)
+	if err != nil {
+		return Config{}, err
 	}
-	// Positional arguments may stand before, between or after the flags.
-	var positional []string
-	for rest := args; ; {
-		if err := fs.Parse(rest); err != nil {
-			return Config{}, err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
+	specs := flagSpecs()
 	cfg := Defaults()
-	if *flagConfig != "" {
-		if err := cfg.readFile(*flagConfig); err != nil {
+	if set, ok := given["config"]; ok {
+		set(&cfg) // the file's path, in cfg.File
+	}
+	if cfg.File != "" {
+		if err := cfg.readFile(cfg.File); err != nil {
 			return Config{}, err
 		}
 	}
@@ -161,45 +139,11 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	envKey := strings.TrimSpace(getenv(EnvAPIKey))
 
-	// Flags over everything.
-	if set["api-url"] {
-		cfg.APIURL = *flagURL
-	}
-	if set["read-only"] {
-		cfg.ReadOnly = *flagReadOnly
-	}
-	if set["tools"] {
-		cfg.Tools = splitList(*flagTools)
-	}
-	if set["timeout"] {
-		cfg.Timeout = Duration(*flagTimeout)
-	}
-	if set["retries"] {
-		cfg.Retries = *flagRetries
-	}
-	if set["log-level"] {
-		cfg.LogLevel = *flagLevel
-	}
-	if set["log-format"] {
-		cfg.LogFormat = *flagFormat
-	}
-	if set["sandbox"] {
-		cfg.Sandbox = *flagSandbox
-	}
-	if set["addr"] {
-		cfg.Addr = *flagAddr
-	}
-	if set["allowed-origins"] {
-		cfg.AllowedOrigins = splitList(*flagOrigins)
-	}
-	if set["stateless"] {
-		cfg.Stateless = *flagStateless
-	}
-	if set["shutdown-timeout"] {
-		cfg.ShutdownTimeout = Duration(*flagShutdown)
-	}
-	if set["confirm-key-file"] {
-		cfg.ConfirmKeyFile = *flagConfirm
+	// Flags over everything, in the table's order.
+	for _, spec := range specs {
+		if set, ok := given[spec.Name]; ok {
+			set(&cfg)
+		}
 	}
 	if cfg.ConfirmKeyFile != "" {
 		secret, err := readSecretFile("confirmation key file", cfg.ConfirmKeyFile)
@@ -213,10 +157,10 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	cfg.Args = positional
 
+	_, keyFlag := given["api-key-file"]
 	switch {
-	case set["api-key-file"]:
-		cfg.APIKeyFile = *flagKeyFile
-		key, err := readKeyFile(*flagKeyFile)
+	case keyFlag:
+		key, err := readKeyFile(cfg.APIKeyFile)
 		if err != nil {
 			return Config{}, err
 		}
@@ -232,6 +176,86 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 	}
 	return cfg, cfg.validate()
 }
+
+// ParseArgs parses a command's arguments as Load does, taking the flags of
+// groups only, and returns the positional ones; it reads no file and no
+// environment. It is for commands that take no configuration, such as
+// version (groups nil: every flag is refused). Its errors are Load's.
+func ParseArgs(args []string, groups []Group) ([]string, error) {
+	_, positional, err := parseArgs(args, groups)
+	return positional, err
+}
+
+// parseArgs parses args with every flag defined, so that a flag of another
+// command is recognised and refused by name, and returns what each flag
+// given sets (its last value) and the positional arguments.
+func parseArgs(args []string, groups []Group) (given map[string]func(*Config), positional []string, err error) {
+	specs := flagSpecs()
+	fs := flag.NewFlagSet("alfe-mcp", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the caller prints help and errors
+	fs.Usage = func() {}
+	given = map[string]func(*Config){}
+	for _, spec := range specs {
+		fn := func(v string) error {
+			set, err := spec.parse(v)
+			if err != nil {
+				return err
+			}
+			given[spec.Name] = set
+			return nil
+		}
+		if spec.Arg == "" {
+			fs.BoolFunc(spec.Name, spec.Usage, fn)
+		} else {
+			fs.Func(spec.Name, spec.Usage, fn)
+		}
+	}
+	// Positional arguments may stand before, between or after the flags.
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, nil, err
+			}
+			return nil, nil, &UsageError{Err: err}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	for _, spec := range specs {
+		if _, ok := given[spec.Name]; ok && !slices.Contains(groups, spec.Group) {
+			return nil, nil, &UsageError{Flag: spec.Name, Group: spec.Group}
+		}
+	}
+	return given, positional, nil
+}
+
+// UsageError is a mistake in the command line itself: a flag the command
+// does not take, or a flag value that does not parse. Callers point the
+// user at the command's help.
+type UsageError struct {
+	// Err is what package flag said: an unknown flag, a missing or bad
+	// value. Nil when Flag is set.
+	Err error
+	// Flag is a flag that exists but belongs to other commands, without its
+	// dashes, and Group its group.
+	Flag  string
+	Group Group
+}
+
+// Error reads, e.g., "flag provided but not defined: -nope" or "--stateless
+// is not a flag of this command".
+func (e *UsageError) Error() string {
+	if e.Err != nil {
+		return e.Err.Error()
+	}
+	return "--" + e.Flag + " is not a flag of this command"
+}
+
+// Unwrap returns Err.
+func (e *UsageError) Unwrap() error { return e.Err }
 
 func (c *Config) readFile(path string) error {
 	b, err := os.ReadFile(path)

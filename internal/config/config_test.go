@@ -1,9 +1,6 @@
 package config
 
 import (
-	"errors"
-	"flag"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -46,7 +43,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 }
 
 func TestLoadDefaults(t *testing.T) {
-	cfg, err := Load("stdio", nil, envOf(nil), io.Discard)
+	cfg, err := Load(nil, allGroups, envOf(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +59,7 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadIgnoresProcessEnvironment(t *testing.T) {
 	t.Setenv(EnvAPIKey, "real_env_key")
 	t.Setenv(EnvAPIURL, "ftp://not-used")
-	cfg, err := Load("stdio", nil, envOf(nil), io.Discard)
+	cfg, err := Load(nil, allGroups, envOf(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +168,7 @@ func TestLoadPrecedence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Load("stdio", tt.args, envOf(tt.env), io.Discard)
+			got, err := Load(tt.args, allGroups, envOf(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +200,7 @@ func TestLoadFileValues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := writeFile(t, t.TempDir(), "c.json", tt.file)
-			got, err := Load("stdio", []string{"--config", p}, envOf(nil), io.Discard)
+			got, err := Load([]string{"--config", p}, allGroups, envOf(nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,7 +248,7 @@ func TestLoadAPIKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg, err := Load("stdio", tt.args, envOf(tt.env), io.Discard)
+			cfg, err := Load(tt.args, allGroups, envOf(tt.env))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,7 +276,7 @@ func TestLoadAPIKeyFileInHome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Load("stdio", tt.args, envOf(nil), io.Discard)
+			cfg, err := Load(tt.args, allGroups, envOf(nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -349,8 +346,7 @@ func TestLoadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var stderr strings.Builder
-			cfg, err := Load("stdio", tt.args, envOf(tt.env), &stderr)
+			cfg, err := Load(tt.args, allGroups, envOf(tt.env))
 			if err == nil {
 				t.Fatalf("no error; config %+v", cfg)
 			}
@@ -359,35 +355,18 @@ func TestLoadErrors(t *testing.T) {
 					t.Errorf("error %q lacks %q", err, want)
 				}
 			}
-			if strings.Contains(err.Error(), secret) || strings.Contains(stderr.String(), secret) {
-				t.Errorf("the secret leaks: error %q, stderr %q", err, stderr.String())
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("the secret leaks: error %q", err)
 			}
 		})
 	}
 
 	t.Run("key file of exactly the limit", func(t *testing.T) {
-		cfg, err := Load("stdio", []string{"--api-key-file", maxKey}, envOf(nil), io.Discard)
+		cfg, err := Load([]string{"--api-key-file", maxKey}, allGroups, envOf(nil))
 		if err != nil || len(cfg.APIKey) != maxKeyFileBytes {
 			t.Errorf("err %v, key length %d", err, len(cfg.APIKey))
 		}
 	})
-}
-
-func TestLoadHelp(t *testing.T) {
-	for _, arg := range []string{"-h", "--help", "-help"} {
-		t.Run(arg, func(t *testing.T) {
-			var stderr strings.Builder
-			_, err := Load("tools", []string{"--read-only", arg}, envOf(nil), &stderr)
-			if !errors.Is(err, flag.ErrHelp) {
-				t.Errorf("err %v, want flag.ErrHelp", err)
-			}
-			for _, want := range []string{"Usage: alfe-mcp tools [flags]", "-api-key-file", "-config", "-log-level", "env " + EnvAPIKey} {
-				if !strings.Contains(stderr.String(), want) {
-					t.Errorf("usage lacks %q:\n%s", want, stderr.String())
-				}
-			}
-		})
-	}
 }
 
 func TestDurationJSON(t *testing.T) {
@@ -428,7 +407,7 @@ func TestDurationJSON(t *testing.T) {
 // README points users at.
 func TestExampleConfig(t *testing.T) {
 	path := filepath.Join("..", "..", "config.example.json")
-	cfg, err := Load("stdio", []string{"--config", path}, envOf(nil), io.Discard)
+	cfg, err := Load([]string{"--config", path}, allGroups, envOf(nil))
 	if err != nil {
 		t.Fatalf("config.example.json does not load: %v", err)
 	}

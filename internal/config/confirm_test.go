@@ -35,7 +35,7 @@ func TestConfirmKeyFile(t *testing.T) {
 		{"missing", []string{"--confirm-key-file", filepath.Join(dir, "nope")}, "", "confirmation key file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := Load("http", tc.args, env, &strings.Builder{})
+			cfg, err := Load(tc.args, allGroups, env)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want it to mention %q", err, tc.wantErr)

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,7 +34,7 @@ func TestLoadRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := Load("stdio", tt.args(), envOf(nil), io.Discard)
+			cfg, err := Load(tt.args(), allGroups, envOf(nil))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
