@@ -19,6 +19,10 @@
 //   - Bodies over the limit are answered 413 (limit.go).
 //   - Sessions are bound to the key that opened them (sessions.go), so that
 //     a client holding another client's session id cannot use it.
+//   - Each request tells the tools what besides its response can reach the
+//     client (transport.Capabilities): on streamable HTTP a request from
+//     the server only with sessions, an input_required result always; on
+//     SSE neither.
 //
 // Run serves a Handler on a listener and shuts it down gracefully: the
 // listener closes, calls in flight finish (streams stay open until the
