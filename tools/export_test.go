@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"errors"
 
 	"github.com/mark3labs/mcp-go/server"
 
@@ -20,7 +19,12 @@ func AddPanickingToolForTest(s *server.MCPServer, opts Options) {
 	t := define(PanickingToolName, "Panic", "Panics, for the recovery test.",
 		Hints{ReadOnly: true, Idempotent: true},
 		func(context.Context, *Call, schemas.ListIntegrationsInput) (schemas.RemoveIntegrationOutput, error) {
-			panic(errors.New(PanickingToolName + ": a deliberate panic, for the recovery test"))
+			count(nil, "boom") // a real runtime panic: assignment to entry in nil map
+			return schemas.RemoveIntegrationOutput{}, nil
 		})
 	s.AddTools(t.serverTool(&opts))
 }
+
+// count adds one to m[key]; it panics when m is nil, as a handler's bug
+// would.
+func count(m map[string]int, key string) { m[key]++ }
