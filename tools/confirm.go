@@ -14,15 +14,13 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
-
-	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
-// Confirmed removal: when the client can show a form and the transport can
-// carry the question, remove_integration asks the user to type the
-// integration's id (an MCP elicitation, through mcp-go's multi-round-trip
-// builder, which also bridges legacy clients). The request state the client
-// echoes back carries the id and an expiry under an HMAC, and no secret.
+// Confirmed removal: when the client can show a form, remove_integration asks
+// the user to type the integration's id (an MCP elicitation, through mcp-go's
+// multi-round-trip builder, which also bridges legacy clients). The request
+// state the client echoes back carries the id and an expiry under an HMAC, and
+// no secret.
 
 const (
 	confirmInputID = "confirm_removal"
@@ -37,41 +35,6 @@ const notRemoved = "Nothing was removed."
 type interimResult struct{ res *mcp.CallToolResult }
 
 func (interimResult) Error() string { return "interim result" }
-
-// canElicit reports whether the client of this request can be asked to fill
-// a form: the client declared form elicitation, and the transport can carry
-// the question in the request's protocol era (see transport.Capabilities).
-func canElicit(ctx context.Context) bool {
-	can := transport.CapabilitiesFrom(ctx)
-	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return can.InputRequiredResults && formElicitation(info.ClientCapabilities)
-	}
-	if !can.ServerRequests {
-		return false
-	}
-	// mcp-go sends the question through the session, which must be able
-	// to (server.RequestElicitation fails otherwise) and knows what the
-	// client declared in initialize.
-	session := server.ClientSessionFromContext(ctx)
-	if _, ok := session.(server.SessionWithElicitation); !ok {
-		return false
-	}
-	withInfo, ok := session.(server.SessionWithClientInfo)
-	if !ok {
-		return false
-	}
-	caps := withInfo.GetClientCapabilities()
-	return formElicitation(&caps)
-}
-
-// formElicitation: a client that declares elicitation without modes
-// supports forms (the 2025-06-18 shape).
-func formElicitation(caps *mcp.ClientCapabilities) bool {
-	if caps == nil || caps.Elicitation == nil {
-		return false
-	}
-	return caps.Elicitation.Form != nil || caps.Elicitation.URL == nil
-}
 
 // confirmRemoval returns nil when the removal of id may go ahead: the user
 // typed the id in the form, or the client cannot be asked. Otherwise it
@@ -126,18 +89,18 @@ func confirmRemoval(ctx context.Context, call *Call, id string) error {
 	return nil
 }
 
-// confirmKey signs confirmation states.
-type confirmKey []byte
+// stateKey signs confirmation states.
+type stateKey []byte
 
-// newConfirmKey returns key, or a random key when key is empty. Replicas that
+// newStateKey returns key, or a random key when key is empty. Replicas that
 // must accept each other's states share a key.
-func newConfirmKey(key []byte) (confirmKey, error) {
+func newStateKey(key []byte) (stateKey, error) {
 	if len(key) > 0 {
-		return confirmKey(key), nil
+		return stateKey(key), nil
 	}
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
-		return nil, fmt.Errorf("generate a confirmation key: %w", err)
+		return nil, fmt.Errorf("generate state key: %w", err)
 	}
 	return k, nil
 }
@@ -149,7 +112,7 @@ type confirmState struct {
 }
 
 // sign returns base64(payload).base64(hmac).
-func (k confirmKey) sign(id string, expires time.Time) string {
+func (k stateKey) sign(id string, expires time.Time) string {
 	nonce := make([]byte, 12)
 	_, _ = rand.Read(nonce)
 	payload, _ := json.Marshal(confirmState{ID: id, Expires: expires.Unix(), Nonce: base64.RawURLEncoding.EncodeToString(nonce)})
@@ -157,7 +120,7 @@ func (k confirmKey) sign(id string, expires time.Time) string {
 	return enc + "." + base64.RawURLEncoding.EncodeToString(k.mac(enc))
 }
 
-func (k confirmKey) verify(state, id string, now time.Time) error {
+func (k stateKey) verify(state, id string, now time.Time) error {
 	enc, sig, ok := strings.Cut(state, ".")
 	if !ok {
 		return errors.New("malformed state")
@@ -183,7 +146,7 @@ func (k confirmKey) verify(state, id string, now time.Time) error {
 	return nil
 }
 
-func (k confirmKey) mac(s string) []byte {
+func (k stateKey) mac(s string) []byte {
 	m := hmac.New(sha256.New, k)
 	m.Write([]byte(s))
 	return m.Sum(nil)

@@ -199,8 +199,8 @@ func TestRemoveConfirmationFollowsTheTransport(t *testing.T) {
 func TestRemoveConfirmationForgedState(t *testing.T) {
 	up, deletes := deleteCounter(t)
 	c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
-	key, _ := newConfirmKey(nil)
-	other, _ := newConfirmKey(nil)
+	key, _ := newStateKey(nil)
+	other, _ := newStateKey(nil)
 	valid := key.sign("github", time.Now().Add(time.Minute))
 	expired := key.sign("github", time.Now().Add(-time.Minute))
 	forOther := key.sign("slack", time.Now().Add(time.Minute))

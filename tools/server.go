@@ -73,7 +73,7 @@ type Options struct {
 	// becomes an isError result saying so (default DefaultMaxResultBytes).
 	MaxResultBytes int
 
-	signer confirmKey // ConfirmKey, or the random key that stands for it
+	signer stateKey // ConfirmKey, or the random key that stands for it
 }
 
 // Select returns the tools of the catalogue that opts enable. An unknown
@@ -137,7 +137,7 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if opts.signer, err = newConfirmKey(opts.ConfirmKey); err != nil {
+	if opts.signer, err = newStateKey(opts.ConfirmKey); err != nil {
 		return nil, err
 	}
 	s := server.NewMCPServer("alfe-mcp", opts.Version,
