@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/alfe-mcp/alfe-mcp/apiclient"
 )
 
 // Group is a set of flags that go together. A command takes whole groups,
@@ -79,11 +77,12 @@ func Flags() []Flag {
 }
 
 // flagSpecs is the one table of flags: their names, help, environment
-// variables, defaults, config fields and effect.
+// variables, config fields and effect; their defaults are Defaults'.
 func flagSpecs() []flagSpec {
+	def := Defaults()
 	return []flagSpec{
 		{Flag{Name: "api-url", Arg: "URL", Usage: "root URL of the Alfe API",
-			Env: EnvAPIURL, Default: apiclient.DefaultBaseURL, Field: "apiUrl", Group: APIFlags},
+			Env: EnvAPIURL, Default: def.APIURL, Field: "apiUrl", Group: APIFlags},
 			text(func(c *Config, v string) { c.APIURL = v })},
 		{Flag{Name: "api-key-file", Arg: "FILE", Usage: "read the agent's API key from FILE",
 			Env: EnvAPIKey, EnvNote: "the key itself, read when this flag is not given", Field: "apiKeyFile", Group: APIFlags},
@@ -92,10 +91,10 @@ func flagSpecs() []flagSpec {
 			Field: "sandbox", Group: APIFlags},
 			boolean(func(c *Config, v bool) { c.Sandbox = v })},
 		{Flag{Name: "timeout", Arg: "DURATION", Usage: "time limit of each call to the Alfe API, retries included",
-			Default: apiclient.DefaultTimeout.String(), Field: "timeout", Group: APIFlags},
+			Default: time.Duration(def.Timeout).String(), Field: "timeout", Group: APIFlags},
 			duration(func(c *Config, d Duration) { c.Timeout = d })},
 		{Flag{Name: "retries", Arg: "N", Usage: fmt.Sprintf("most attempts in all of a GET, PATCH or DELETE to the Alfe API, 1 to %d (1: no retry); POST is never retried", MaxRetries),
-			Default: strconv.Itoa(apiclient.DefaultRetries), Field: "retries", Group: APIFlags},
+			Default: strconv.Itoa(def.Retries), Field: "retries", Group: APIFlags},
 			integer(func(c *Config, n int) { c.Retries = n })},
 
 		{Flag{Name: "read-only", Usage: "serve only the tools that change nothing",
@@ -106,13 +105,13 @@ func flagSpecs() []flagSpec {
 			list(func(c *Config, v []string) { c.Tools = v })},
 
 		{Flag{Name: "addr", Arg: "HOST:PORT", Usage: "listen address",
-			Default: DefaultAddr, Field: "addr", Group: HTTPFlags},
+			Default: def.Addr, Field: "addr", Group: HTTPFlags},
 			text(func(c *Config, v string) { c.Addr = v })},
 		{Flag{Name: "allowed-origins", Arg: "ORIGINS", Usage: "browser origins allowed besides http(s)://localhost, 127.0.0.1 and [::1] on any port (comma-separated)",
 			Field: "allowedOrigins", Group: HTTPFlags},
 			list(func(c *Config, v []string) { c.AllowedOrigins = v })},
 		{Flag{Name: "shutdown-timeout", Arg: "DURATION", Usage: "how long calls in flight may finish after SIGINT or SIGTERM",
-			Default: DefaultShutdownTimeout.String(), Field: "shutdownTimeout", Group: HTTPFlags},
+			Default: time.Duration(def.ShutdownTimeout).String(), Field: "shutdownTimeout", Group: HTTPFlags},
 			duration(func(c *Config, d Duration) { c.ShutdownTimeout = d })},
 
 		{Flag{Name: "stateless", Usage: "serve without sessions, so that replicas need no load-balancer affinity",
@@ -123,10 +122,10 @@ func flagSpecs() []flagSpec {
 			text(func(c *Config, v string) { c.ConfirmKeyFile = v })},
 
 		{Flag{Name: "log-level", Arg: "LEVEL", Usage: "debug, info, warn or error",
-			Default: "info", Field: "logLevel", Group: LogFlags},
+			Default: def.LogLevel, Field: "logLevel", Group: LogFlags},
 			text(func(c *Config, v string) { c.LogLevel = v })},
 		{Flag{Name: "log-format", Arg: "FORMAT", Usage: "text (coloured on a terminal unless NO_COLOR is set) or json",
-			Default: "text", Field: "logFormat", Group: LogFlags},
+			Default: def.LogFormat, Field: "logFormat", Group: LogFlags},
 			text(func(c *Config, v string) { c.LogFormat = v })},
 
 		{Flag{Name: "config", Arg: "FILE", Usage: "read settings from this JSON file (fields as in config.example.json); the environment and flags override it",
