@@ -52,15 +52,15 @@ func explainCheck(err error, url string) string {
 	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusNotFound:
 		return fmt.Sprintf("%s has no agent API (%v). Check --api-url / %s; the default is %s.", url, apiErr, config.EnvAPIURL, apiclient.DefaultBaseURL)
 	case errors.As(err, &apiErr):
-		return fmt.Sprintf("the API at %s answered with an error: %v. Retry later; if it persists, check the Alfe status page.", url, apiErr)
+		return fmt.Sprintf("the API at %s responded with an error: %v. Retry later; if it persists, check the Alfe status page.", url, apiErr)
 	case errors.As(err, &certErr), errors.As(err, &unkAuth), errors.As(err, &recErr):
 		return fmt.Sprintf("TLS failure talking to %s: %v. Check that --api-url is right (https for api.alfe.ai, http for a local server) and that no proxy intercepts TLS.", url, err)
 	case errors.As(err, &timeout):
-		return fmt.Sprintf("the API at %s did not answer within %s. Check the network, or raise --timeout.", url, timeout.After)
+		return fmt.Sprintf("the API at %s did not respond within %s. Check the network, or raise --timeout.", url, timeout.After)
 	case errors.As(err, &netErr):
 		return fmt.Sprintf("cannot reach the API at %s: %v. Check the network and --api-url / %s.", url, netErr.Err, config.EnvAPIURL)
 	case errors.As(err, &decErr):
-		return fmt.Sprintf("unexpected answer from %s: %v. Is --api-url pointing at the Alfe API?", url, decErr)
+		return fmt.Sprintf("unexpected response from %s: %v. Is --api-url pointing at the Alfe API?", url, decErr)
 	default:
 		return err.Error()
 	}

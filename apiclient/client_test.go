@@ -764,7 +764,7 @@ func TestNetworkErrors(t *testing.T) {
 		base     func(t *testing.T) string
 		attempts int // GET retries failures before any answer arrived
 	}{
-		{"connection refused", func(t *testing.T) string { return "http://" + closedAddr(t) }, DefaultRetries},
+		{"connection refused", func(t *testing.T) string { return "http://" + closedAddr(t) }, DefaultMaxAttempts},
 		{"connection reset", func(t *testing.T) string {
 			return newUpstream(t, hijacker(t, func(conn net.Conn) {
 				if tc, ok := conn.(*net.TCPConn); ok {
@@ -772,7 +772,7 @@ func TestNetworkErrors(t *testing.T) {
 				}
 				conn.Close()
 			})).URL
-		}, DefaultRetries},
+		}, DefaultMaxAttempts},
 		{"connection closed mid-body", func(t *testing.T) string {
 			return newUpstream(t, hijacker(t, func(conn net.Conn) {
 				_, _ = io.WriteString(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"data\":[")
@@ -784,7 +784,7 @@ func TestNetworkErrors(t *testing.T) {
 				_, _ = io.WriteString(conn, "this is not HTTP\r\n\r\n")
 				conn.Close()
 			})).URL
-		}, DefaultRetries},
+		}, DefaultMaxAttempts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -1062,14 +1062,28 @@ func TestObserve(t *testing.T) {
 			}
 		})
 	}
-	t.Run("no answer", func(t *testing.T) {
+	t.Run("data of the wrong shape", func(t *testing.T) {
+		// The envelope decodes, so the exchange succeeded; the method's own
+		// check of the data fails the call after it.
+		var evs []Exchange
+		u := newUpstream(t, answer(200, `{"data":"not an object"}`))
+		c := newClient(t, u.URL, func(o *Options) {
+			o.Observe = func(_ context.Context, ev Exchange) { evs = append(evs, ev) }
+		})
+		_, err := c.Whoami(t.Context())
+		asDecodeError(t, err)
+		if len(evs) != 1 || evs[0].Err != nil || evs[0].StatusCode != 200 {
+			t.Fatalf("Observe got %+v, want one exchange with status 200 and no error", evs)
+		}
+	})
+	t.Run("no response", func(t *testing.T) {
 		var evs []Exchange
 		c := newClient(t, "http://"+closedAddr(t), func(o *Options) {
 			o.Observe = func(_ context.Context, ev Exchange) { evs = append(evs, ev) }
 		})
 		_, err := c.GetOAuthStatus(t.Context(), "github")
-		if len(evs) != DefaultRetries || err == nil || evs[len(evs)-1].Err != err {
-			t.Fatalf("Observe got %+v for err %v, want %d exchanges, the last with the error", evs, err, DefaultRetries)
+		if len(evs) != DefaultMaxAttempts || err == nil || evs[len(evs)-1].Err != err {
+			t.Fatalf("Observe got %+v for err %v, want %d exchanges, the last with the error", evs, err, DefaultMaxAttempts)
 		}
 		for i, ev := range evs {
 			if ev.StatusCode != 0 || ev.Attempt != i+1 || ev.Path != "/agent/integrations/oauth/status" || ev.Method != "GET" {

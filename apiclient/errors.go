@@ -19,11 +19,11 @@ import (
 // send, such as an empty path segment. No request is made.
 var ErrInvalidArgument = errors.New("invalid argument")
 
-// ErrResponseTooLarge is wrapped by the error returned when an answer is
-// larger than Options.MaxResponseBytes.
+// ErrResponseTooLarge is wrapped by the error returned when a response's body
+// is larger than Options.MaxResponseBytes.
 var ErrResponseTooLarge = errors.New("response too large")
 
-// APIError is a non-2xx answer of the agent API.
+// APIError is a non-2xx response of the agent API.
 type APIError struct {
 	Method     string        // request method, e.g. "GET"
 	Path       string        // escaped request path, without query
@@ -32,7 +32,7 @@ type APIError struct {
 	Message    string        // human message from the body, or the status text
 	RequestID  string        // upstream request id, when a header carried one
 	RetryAfter time.Duration // from Retry-After, when present (seconds or HTTP date)
-	Attempts   int           // attempts the call made, this answer the last; 0 or 1: no retry
+	Attempts   int           // attempts the call made, this response the last; 0 or 1: no retry
 }
 
 // Error reports the request, status and message.
@@ -67,7 +67,7 @@ func StatusText(code int) string {
 	return fmt.Sprintf("%d status %d", code, code)
 }
 
-// TimeoutError is returned when the API gave no complete answer within the
+// TimeoutError is returned when the API gave no complete response within the
 // client's per-call timeout (or a transport timeout, such as a dial's). It
 // unwraps to context.DeadlineExceeded.
 type TimeoutError struct {
@@ -78,13 +78,13 @@ type TimeoutError struct {
 
 // Error says which request timed out and after how long.
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("%s %s: no answer from the Alfe API within %s%s", e.Method, e.Path, e.After, AttemptsNote(e.Attempts))
+	return fmt.Sprintf("%s %s: no response from the Alfe API within %s%s", e.Method, e.Path, e.After, AttemptsNote(e.Attempts))
 }
 
 // Unwrap returns context.DeadlineExceeded.
 func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 
-// NetworkError is a failure to reach the API or to read its answer: DNS,
+// NetworkError is a failure to reach the API or to read its response: DNS,
 // refused or reset connections, TLS errors.
 type NetworkError struct {
 	Method, Path string
@@ -100,7 +100,7 @@ func (e *NetworkError) Error() string {
 // Unwrap returns the underlying network error.
 func (e *NetworkError) Unwrap() error { return e.Err }
 
-// DecodeError is a 2xx answer whose body is not what the API documents.
+// DecodeError is a 2xx response whose body is not what the API documents.
 type DecodeError struct {
 	Method, Path string
 	StatusCode   int
@@ -108,9 +108,9 @@ type DecodeError struct {
 	Err          error
 }
 
-// Error says what was wrong with the answer.
+// Error says what was wrong with the response.
 func (e *DecodeError) Error() string {
-	msg := fmt.Sprintf("%s %s: the Alfe API answered %s but %s", e.Method, e.Path, StatusText(e.StatusCode), e.Reason)
+	msg := fmt.Sprintf("%s %s: the Alfe API responded with %s but %s", e.Method, e.Path, StatusText(e.StatusCode), e.Reason)
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
@@ -120,7 +120,7 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the decoding error, if any.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// newAPIError builds an APIError from a non-2xx answer and its (redacted,
+// newAPIError builds an APIError from a non-2xx response and its (redacted,
 // capped) body, whatever shape the body has. redact removes the API key from
 // header values and from text decoded out of the body (JSON or HTML escapes
 // can hide it from a redaction of the raw body).

@@ -500,7 +500,7 @@ func TestKeySecrecy(t *testing.T) {
 			for _, cl := range allCalls {
 				t.Run(fmt.Sprintf("key%d/%s/%s", ki, b.name, cl.name), func(t *testing.T) {
 					u := newUpstream(t, keyEcho(b.status, b.contentType, b.body))
-					c := newClient(t, u.URL, func(o *Options) { o.APIKey = key; o.Retries = 1 })
+					c := newClient(t, u.URL, func(o *Options) { o.APIKey = key; o.MaxAttempts = 1 })
 					res, err := cl.run(t.Context(), c)
 					if got := u.only(t).Header.Get("Authorization"); got != "Bearer "+key {
 						t.Fatalf("upstream saw Authorization %q", got)

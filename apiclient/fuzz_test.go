@@ -122,7 +122,7 @@ func FuzzDecodeAnswers(f *testing.F) {
 				Body: io.NopCloser(bytes.NewReader(body)),
 			}, nil
 		})}
-		c, err := New(Options{BaseURL: "http://127.0.0.1:1", APIKey: key, HTTPClient: hc, Retries: 1})
+		c, err := New(Options{BaseURL: "http://127.0.0.1:1", APIKey: key, HTTPClient: hc, MaxAttempts: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -88,7 +88,7 @@ func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
 
 // InstallIntegration installs an integration on the agent
 // (POST /agent/integrations) and returns the install record. When the API
-// answers without a record, the result names only the integration.
+// responds without a record, the result names only the integration.
 func (c *Client) InstallIntegration(ctx context.Context, in InstallRequest) (Integration, error) {
 	const method = http.MethodPost
 	path := []string{"agent", "integrations"}
@@ -145,7 +145,7 @@ func (c *Client) GetIntegrationConfig(ctx context.Context, integrationID string)
 
 // UpdateIntegrationConfig changes the configuration of an installed
 // integration (PATCH /agent/integrations/{id}) and returns the install
-// record; when the API answers without one, the result names only the
+// record; when the API responds without one, the result names only the
 // integration.
 func (c *Client) UpdateIntegrationConfig(ctx context.Context, integrationID string, config map[string]any) (Integration, error) {
 	const method = http.MethodPatch
@@ -241,7 +241,7 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 	return out, nil
 }
 
-// decodeIntegration decodes an install record; an empty answer gives a record
+// decodeIntegration decodes an install record; an empty response gives a record
 // that names only the integration.
 func (c *Client) decodeIntegration(method string, path []string, status int, data json.RawMessage, id string) (Integration, error) {
 	var out Integration

@@ -11,7 +11,7 @@ import (
 // The records below name the fields the docs show and keep every other field
 // the API returns in Extra, so that what the API adds later reaches callers.
 // Free-form configuration stays raw JSON (always an object): it is passed
-// through byte for byte, never decoded, so numbers stay exact and answers
+// through byte for byte, never decoded, so numbers stay exact and responses
 // cost one parse.
 
 // Integration is an integration installed on the agent (an install record).

@@ -154,7 +154,7 @@ func TestRetryMatrix(t *testing.T) {
 			for _, retries := range []int{0, 1, 2, 5} {
 				t.Run(fmt.Sprintf("%s/%d/retries=%d", m.name, st.status, retries), func(t *testing.T) {
 					u := newUpstream(t, answer(st.status, `{"error":{"message":"nope"}}`))
-					c := newClient(t, u.URL, func(o *Options) { o.Retries = retries })
+					c := newClient(t, u.URL, func(o *Options) { o.MaxAttempts = retries })
 					var w waitRecorder
 					w.install(c)
 					err := m.run(t.Context(), c)
@@ -163,7 +163,7 @@ func TestRetryMatrix(t *testing.T) {
 					if st.retryable && m.method != "POST" {
 						want = retries
 						if want == 0 {
-							want = DefaultRetries
+							want = DefaultMaxAttempts
 						}
 					}
 					reqs := u.requests()
@@ -212,7 +212,7 @@ func TestRetryRecovers(t *testing.T) {
 		t.Run(f.name, func(t *testing.T) {
 			var n atomic.Int32
 			u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-				if n.Add(1) < DefaultRetries {
+				if n.Add(1) < DefaultMaxAttempts {
 					f.fail(w, r)
 					return
 				}
@@ -226,8 +226,8 @@ func TestRetryRecovers(t *testing.T) {
 			if err != nil || id.AgentID != "agt_1" {
 				t.Fatalf("Whoami = %+v, %v; want a success on the last attempt", id, err)
 			}
-			if got := len(u.requests()); got != DefaultRetries {
-				t.Errorf("upstream got %d requests, want %d", got, DefaultRetries)
+			if got := len(u.requests()); got != DefaultMaxAttempts {
+				t.Errorf("upstream got %d requests, want %d", got, DefaultMaxAttempts)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -263,12 +263,12 @@ func TestRetryAfterHonoured(t *testing.T) {
 		wantTries  int
 		wantRetryA time.Duration // APIError.RetryAfter of the last answer, at least
 	}{
-		{"seconds", func() string { return "3" }, 3 * time.Second, 3 * time.Second, DefaultRetries, 3 * time.Second},
-		{"http date", func() string { return time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat) }, 2 * time.Second, 4 * time.Second, DefaultRetries, 2 * time.Second},
+		{"seconds", func() string { return "3" }, 3 * time.Second, 3 * time.Second, DefaultMaxAttempts, 3 * time.Second},
+		{"http date", func() string { return time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat) }, 2 * time.Second, 4 * time.Second, DefaultMaxAttempts, 2 * time.Second},
 		{"seconds over the cap", func() string { return "120" }, 0, 0, 1, 120 * time.Second},
 		{"date over the cap", func() string { return time.Now().Add(time.Hour).UTC().Format(http.TimeFormat) }, 0, 0, 1, 59 * time.Minute},
-		{"date in the past: backoff", func() string { return "Mon, 02 Jan 2006 15:04:05 GMT" }, 0, RetryMaxDelay, DefaultRetries, 0},
-		{"garbage: backoff", func() string { return "soon" }, 0, RetryMaxDelay, DefaultRetries, 0},
+		{"date in the past: backoff", func() string { return "Mon, 02 Jan 2006 15:04:05 GMT" }, 0, RetryMaxDelay, DefaultMaxAttempts, 0},
+		{"garbage: backoff", func() string { return "soon" }, 0, RetryMaxDelay, DefaultMaxAttempts, 0},
 	}
 	for _, status := range []int{429, 503} {
 		for _, tt := range tests {
@@ -327,7 +327,7 @@ func TestRetryDeadline(t *testing.T) {
 				}
 				answer(503, `{"message":"down"}`)(w, r)
 			})
-			c := newClient(t, u.URL, func(o *Options) { o.Timeout = tt.timeout; o.Retries = 5 })
+			c := newClient(t, u.URL, func(o *Options) { o.Timeout = tt.timeout; o.MaxAttempts = 5 })
 			var w waitRecorder
 			w.install(c)
 			if tt.jitterMax {
@@ -358,7 +358,7 @@ func TestRetryDeadline(t *testing.T) {
 // answer's error, never a timeout, since no wait overruns the deadline.
 func TestRetryRealWaitWithinTimeout(t *testing.T) {
 	u := newUpstream(t, answer(503, `{"message":"down"}`))
-	c, err := New(Options{BaseURL: u.URL, APIKey: testKey, Timeout: 300 * time.Millisecond, Retries: 10})
+	c, err := New(Options{BaseURL: u.URL, APIKey: testKey, Timeout: 300 * time.Millisecond, MaxAttempts: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,8 +491,8 @@ func TestAttemptsInErrorText(t *testing.T) {
 		{&APIError{Method: "GET", Path: "/p", StatusCode: 503, Attempts: 1}, "GET /p: 503 Service Unavailable"},
 		{&APIError{Method: "GET", Path: "/p", StatusCode: 503}, "GET /p: 503 Service Unavailable"},
 		{&NetworkError{Method: "DELETE", Path: "/p", Err: errors.New("refused"), Attempts: 2}, "DELETE /p: could not reach the Alfe API: refused (after 2 attempts)"},
-		{&TimeoutError{Method: "PATCH", Path: "/p", After: time.Second, Attempts: 3}, "PATCH /p: no answer from the Alfe API within 1s (after 3 attempts)"},
-		{&TimeoutError{Method: "PATCH", Path: "/p", After: time.Second}, "PATCH /p: no answer from the Alfe API within 1s"},
+		{&TimeoutError{Method: "PATCH", Path: "/p", After: time.Second, Attempts: 3}, "PATCH /p: no response from the Alfe API within 1s (after 3 attempts)"},
+		{&TimeoutError{Method: "PATCH", Path: "/p", After: time.Second}, "PATCH /p: no response from the Alfe API within 1s"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

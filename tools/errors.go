@@ -90,15 +90,15 @@ func describe(err error) string {
 	case errors.As(err, &apiErr):
 		return describeAPIError(apiErr)
 	case errors.As(err, &timeout):
-		return fmt.Sprintf("The Alfe API did not answer in time (timed out after %s on %s %s%s). Retry in a moment; if it keeps happening, the API may be degraded.",
+		return fmt.Sprintf("The Alfe API did not respond in time (timed out after %s on %s %s%s). Retry in a moment; if it keeps happening, the API may be degraded.",
 			waited(timeout.After), timeout.Method, timeout.Path, attemptsSuffix(timeout.Attempts))
 	case errors.As(err, &netErr):
 		return fmt.Sprintf("Could not reach the Alfe API%s: %v. Check the network connection and the API URL (--api-url / ALFE_API_URL), then retry.",
 			attemptsPhrase(netErr.Attempts), netErr.Err)
 	case errors.As(err, &decErr):
-		return fmt.Sprintf("The Alfe API gave an unexpected answer: %v. Retry once; if it persists, report it.", decErr)
+		return fmt.Sprintf("The Alfe API gave an unexpected response: %v. Retry once; if it persists, report it.", decErr)
 	case errors.Is(err, apiclient.ErrResponseTooLarge):
-		return fmt.Sprintf("The Alfe API's answer was too large to use: %v. Narrow the request (e.g. a filter) and retry.", err)
+		return fmt.Sprintf("The Alfe API's response was too large to use: %v. Narrow the request (e.g. a filter) and retry.", err)
 	case errors.Is(err, context.Canceled):
 		return "The call was cancelled before it finished."
 	case errors.Is(err, context.DeadlineExceeded):
@@ -108,7 +108,7 @@ func describe(err error) string {
 	}
 }
 
-// describeAPIError writes the message for a non-2xx answer.
+// describeAPIError writes the message for a non-2xx response.
 func describeAPIError(e *apiclient.APIError) string {
 	detail := upstreamDetail(e)
 	switch {
@@ -132,7 +132,7 @@ func describeAPIError(e *apiclient.APIError) string {
 	case e.StatusCode >= 400:
 		return fmt.Sprintf("The Alfe API refused the request (%s). Check the arguments against get_registry and list_integrations, then retry.", detail)
 	default:
-		return fmt.Sprintf("The Alfe API answered %s.", detail)
+		return fmt.Sprintf("The Alfe API responded with %s.", detail)
 	}
 }
 
@@ -157,7 +157,7 @@ func waited(d time.Duration) string {
 }
 
 // outcomeUnknown reports failures after which a request that changes state
-// may or may not have taken effect: no answer, or a gateway's answer.
+// may or may not have taken effect: no response, or a gateway's response.
 func outcomeUnknown(err error) bool {
 	var (
 		timeout *apiclient.TimeoutError

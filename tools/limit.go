@@ -23,7 +23,7 @@ func (e *tooLargeError) Error() string {
 	if how == "" {
 		how = "this tool has no filter to narrow it: ask the user to check the data in the Alfe dashboard, or report it"
 	}
-	return fmt.Sprintf("The answer of %s was too large to return: its JSON is %s (%d bytes), over this server's limit of %s, above which MCP hosts may drop the message. Narrow the request: %s.",
+	return fmt.Sprintf("The result of %s was too large to return: its JSON is %s (%d bytes), over this server's limit of %s, above which MCP hosts may drop the message. Narrow the request: %s.",
 		e.tool, byteSize(e.size), e.size, byteSize(e.limit), how)
 }
 
