@@ -30,7 +30,7 @@ func runCheck(ctx context.Context, e env, cfg config.Config) int {
 		fmt.Fprintf(e.stderr, "not ok: %s\n", explainCheck(err, a.client.BaseURL()))
 		return 1
 	}
-	fmt.Fprintf(e.stdout, "ok: agent %s (tenant %s) at %s\n", id.AgentID, id.TenantID, a.client.BaseURL())
+	fmt.Fprintf(e.stdout, "ok: agent %s (tenant %s) at %s\n", id.Fields.AgentID, id.Fields.TenantID, a.client.BaseURL())
 	return 0
 }
 

@@ -32,7 +32,7 @@ const assumedConfigRecordField = "config"
 
 // assumedRegistryKey returns a registry entry's id: the registry's entry
 // fields are undocumented, so "id" is read first, then "integrationId".
-func assumedRegistryKey(e RegistryEntry) string {
+func assumedRegistryKey(e RegistryEntryFields) string {
 	if e.ID != "" {
 		return e.ID
 	}

@@ -11,25 +11,6 @@ import (
 	"strings"
 )
 
-// Registry is the catalogue of integrations an agent can install.
-type Registry struct {
-	Integrations []RegistryEntry `json:"integrations" jsonschema_description:"Integrations the agent can install."`
-	// Extra holds fields the API returned next to the list.
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *Registry) UnmarshalJSON(b []byte) error {
-	type plain Registry
-	return decodeRecord(b, (*plain)(r), &r.Extra)
-}
-
-// MarshalJSON writes the named fields and Extra.
-func (r Registry) MarshalJSON() ([]byte, error) {
-	type plain Registry
-	return encodeRecord(plain(r), r.Extra)
-}
-
 // InstallRequest is the body of an install.
 type InstallRequest struct {
 	IntegrationID string         // required, e.g. "github"
@@ -68,10 +49,10 @@ func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
 	var reg Registry
 	switch firstByte(data) {
 	case '[':
-		err = json.Unmarshal(data, &reg.Integrations)
+		err = json.Unmarshal(data, &reg.Fields.Integrations)
 	case '{':
 		err = json.Unmarshal(data, &reg)
-		if err == nil && reg.Integrations == nil {
+		if err == nil && reg.Fields.Integrations == nil {
 			err = fmt.Errorf("no %q list", assumedRegistryWrapperField)
 		}
 	default:
@@ -80,8 +61,8 @@ func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
 	if err != nil {
 		return Registry{}, c.decodeError(method, path, status, err)
 	}
-	if reg.Integrations == nil {
-		reg.Integrations = []RegistryEntry{}
+	if reg.Fields.Integrations == nil {
+		reg.Fields.Integrations = []RegistryEntry{}
 	}
 	return reg, nil
 }
@@ -129,16 +110,16 @@ func (c *Client) GetIntegrationConfig(ctx context.Context, integrationID string)
 	if inner, ok := fields[assumedConfigRecordField]; ok && firstByte(inner) == '{' {
 		err = json.Unmarshal(data, &out)
 	} else {
-		out.Config = data // the bare config map
+		out.Fields.Config = data // the bare config map
 	}
 	if err != nil {
 		return IntegrationConfig{}, c.decodeError(method, path, status, err)
 	}
-	if out.IntegrationID == "" {
-		out.IntegrationID = integrationID
+	if out.Fields.IntegrationID == "" {
+		out.Fields.IntegrationID = integrationID
 	}
-	if out.Config == nil {
-		out.Config = json.RawMessage(`{}`)
+	if out.Fields.Config == nil {
+		out.Fields.Config = json.RawMessage(`{}`)
 	}
 	return out, nil
 }
@@ -194,7 +175,7 @@ func (c *Client) GetOAuthURL(ctx context.Context, provider string, scopes []stri
 	if err := decodeObject(data, &out); err != nil {
 		return OAuthURL{}, c.decodeError(method, path, status, err)
 	}
-	if out.URL == "" {
+	if out.Fields.URL == "" {
 		return OAuthURL{}, c.decodeError(method, path, status, errors.New(`no "url"`))
 	}
 	return out, nil
@@ -216,8 +197,8 @@ func (c *Client) GetOAuthStatus(ctx context.Context, provider string) (OAuthStat
 	if err := decodeObject(data, &out); err != nil {
 		return OAuthStatus{}, c.decodeError(method, path, status, err)
 	}
-	if out.Provider == "" {
-		out.Provider = provider
+	if out.Fields.Provider == "" {
+		out.Fields.Provider = provider
 	}
 	return out, nil
 }
@@ -235,7 +216,7 @@ func (c *Client) Whoami(ctx context.Context) (Identity, error) {
 	if err := decodeObject(data, &out); err != nil {
 		return Identity{}, c.decodeError(method, path, status, err)
 	}
-	if out.AgentID == "" {
+	if out.Fields.AgentID == "" {
 		return Identity{}, c.decodeError(method, path, status, errors.New(`no "agentId"`))
 	}
 	return out, nil
@@ -250,8 +231,8 @@ func (c *Client) decodeIntegration(method string, path []string, status int, dat
 			return Integration{}, c.decodeError(method, path, status, err)
 		}
 	}
-	if out.IntegrationID == "" {
-		out.IntegrationID = id
+	if out.Fields.IntegrationID == "" {
+		out.Fields.IntegrationID = id
 	}
 	return out, nil
 }

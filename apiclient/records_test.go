@@ -79,8 +79,7 @@ func TestRecordExtraHoldsOnlyUnknownFields(t *testing.T) {
 
 func TestRecordMarshalExtraCannotOverrideNamedFields(t *testing.T) {
 	in := Integration{
-		IntegrationID: "github",
-		Status:        "active",
+		Fields: IntegrationFields{IntegrationID: "github", Status: "active"},
 		Extra: map[string]json.RawMessage{
 			"status": json.RawMessage(`"hijacked"`),
 			"broken": json.RawMessage(`{not json`),
@@ -104,10 +103,10 @@ func TestRecordMarshalExtraCannotOverrideNamedFields(t *testing.T) {
 }
 
 func TestRecordNilConfigOmitted(t *testing.T) {
-	if out := string(mustMarshal(t, Integration{IntegrationID: "github"})); out != `{"integrationId":"github"}` {
+	if out := string(mustMarshal(t, Integration{Fields: IntegrationFields{IntegrationID: "github"}})); out != `{"integrationId":"github"}` {
 		t.Errorf("marshal = %s", out)
 	}
-	cfg := IntegrationConfig{IntegrationID: "github", Config: json.RawMessage(`{}`)}
+	cfg := IntegrationConfig{Fields: IntegrationConfigFields{IntegrationID: "github", Config: json.RawMessage(`{}`)}}
 	if out := string(mustMarshal(t, cfg)); out != `{"integrationId":"github","config":{}}` {
 		t.Errorf("marshal = %s", out)
 	}

@@ -223,7 +223,7 @@ func TestRetryRecovers(t *testing.T) {
 			var mu sync.Mutex
 			c.observe = func(_ context.Context, ev Exchange) { mu.Lock(); evs = append(evs, ev); mu.Unlock() }
 			id, err := c.Whoami(t.Context())
-			if err != nil || id.AgentID != "agt_1" {
+			if err != nil || id.Fields.AgentID != "agt_1" {
 				t.Fatalf("Whoami = %+v, %v; want a success on the last attempt", id, err)
 			}
 			if got := len(u.requests()); got != DefaultMaxAttempts {

@@ -355,11 +355,12 @@ func TestSchemas(t *testing.T) {
 				names = append(names, name)
 			}
 			slices.Sort(names)
-			if want := jsonNames(tt.fields); !slices.Equal(names, want) {
-				t.Errorf("properties %v, want %v", names, want)
+			wantNames, wantRequired := jsonFields(tt.fields)
+			if !slices.Equal(names, wantNames) {
+				t.Errorf("properties %v, want %v", names, wantNames)
 			}
-			if !slices.Equal(required(s), requiredNames(tt.fields)) {
-				t.Errorf("required %v, want %v", required(s), requiredNames(tt.fields))
+			if !slices.Equal(required(s), wantRequired) {
+				t.Errorf("required %v, want %v", required(s), wantRequired)
 			}
 			ap, hasAP := s["additionalProperties"]
 			switch {
@@ -418,37 +419,31 @@ func walk(t *testing.T, path string, v any, input bool) {
 	}
 }
 
-// jsonNames are the JSON names of a struct's exported fields, sorted.
-func jsonNames(t reflect.Type) []string {
-	var names []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.IsExported() && name != "-" {
-			if name == "" {
-				name = f.Name
-			}
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-// requiredNames are the JSON names of the fields without omitempty or
-// omitzero, sorted.
-func requiredNames(t reflect.Type) []string {
-	var names []string
+// jsonFields lists the JSON names of a type's fields, and those of them
+// without omitempty or omitzero, sorted; the fields of a field tagged
+// ",inline" (a record's Fields) count as the type's own.
+func jsonFields(t reflect.Type) (names, required []string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" || strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") {
+		switch {
+		case !f.IsExported() || name == "-":
 			continue
+		case name == "" && opts == "inline":
+			n, r := jsonFields(f.Type)
+			names, required = append(names, n...), append(required, r...)
+			continue
+		case name == "":
+			name = f.Name
 		}
 		names = append(names, name)
+		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
+			required = append(required, name)
+		}
 	}
 	slices.Sort(names)
-	return names
+	slices.Sort(required)
+	return names, required
 }
 
 func required(s map[string]any) []string {

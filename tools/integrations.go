@@ -24,7 +24,7 @@ func listIntegrations() Tool {
 			if in.Status != "" {
 				kept := list[:0]
 				for _, it := range list {
-					if strings.EqualFold(it.Status, in.Status) {
+					if strings.EqualFold(it.Fields.Status, in.Status) {
 						kept = append(kept, it)
 					}
 				}
@@ -47,13 +47,13 @@ func getRegistry() Tool {
 				return schemas.GetRegistryOutput{}, err
 			}
 			if q := strings.ToLower(strings.TrimSpace(in.Query)); q != "" {
-				kept := reg.Integrations[:0]
-				for _, e := range reg.Integrations {
-					if registryMatches(e, q) {
+				kept := reg.Fields.Integrations[:0]
+				for _, e := range reg.Fields.Integrations {
+					if registryMatches(e.Fields, q) {
 						kept = append(kept, e)
 					}
 				}
-				reg.Integrations = kept
+				reg.Fields.Integrations = kept
 			}
 			return reg, nil
 		})
@@ -63,7 +63,7 @@ func getRegistry() Tool {
 
 // registryMatches reports whether lowercase query q occurs in the entry's
 // id, name, description or category.
-func registryMatches(e apiclient.RegistryEntry, q string) bool {
+func registryMatches(e apiclient.RegistryEntryFields, q string) bool {
 	for _, field := range [...]string{e.Key(), e.Name, e.Description, e.Category} {
 		if strings.Contains(strings.ToLower(field), q) {
 			return true

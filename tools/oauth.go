@@ -57,7 +57,7 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 			return status, err
 		}
 		left := time.Until(deadline)
-		if status.Connected || left <= 0 {
+		if status.Fields.Connected || left <= 0 {
 			return status, nil
 		}
 		elapsed := wait - left
