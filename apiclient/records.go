@@ -28,7 +28,8 @@ import (
 // order. A member of Extra that names a field of F, or holds invalid JSON,
 // is left out: Extra is a public field, and must not make a record say what
 // it does not. The inline tag tells schema generators to flatten Fields into
-// the record's own properties.
+// the record's own properties; what those properties mean to a model is
+// package schemas' business, not this package's.
 type Record[F any] struct {
 	Fields F                          `json:",inline"`
 	Extra  map[string]json.RawMessage `json:"-"` // fields the API returned that F does not name; nil when none
@@ -51,10 +52,10 @@ type Integration = Record[IntegrationFields]
 
 // IntegrationFields are the documented fields of an install record.
 type IntegrationFields struct {
-	IntegrationID string          `json:"integrationId,omitempty" jsonschema_description:"Id of the integration, as in the registry (e.g. github)."`
-	Status        string          `json:"status,omitempty" jsonschema_description:"Lifecycle status as the API reports it, e.g. active, pending, error."`
-	Version       string          `json:"version,omitempty" jsonschema_description:"Installed version."`
-	Config        json.RawMessage `json:"config,omitempty" jsonschema:"type=object" jsonschema_description:"The integration's configuration."` // a JSON object; nil when absent
+	IntegrationID string          `json:"integrationId,omitempty"` // registry id, e.g. "github"
+	Status        string          `json:"status,omitempty"`        // lifecycle status as the API reports it, e.g. "active", "pending", "error"
+	Version       string          `json:"version,omitempty"`       // installed version, e.g. "1.0.3"
+	Config        json.RawMessage `json:"config,omitempty"`        // configuration, a JSON object; nil when absent
 }
 
 // Registry is the catalogue of integrations an agent can install
@@ -63,7 +64,7 @@ type Registry = Record[RegistryFields]
 
 // RegistryFields are the documented fields of the registry.
 type RegistryFields struct {
-	Integrations []RegistryEntry `json:"integrations" jsonschema_description:"Integrations the agent can install."`
+	Integrations []RegistryEntry `json:"integrations"` // never nil once GetRegistry returns
 }
 
 // RegistryEntry is an integration the registry offers.
@@ -72,12 +73,12 @@ type RegistryEntry = Record[RegistryEntryFields]
 // RegistryEntryFields are the fields of a registry entry. They are
 // undocumented; the id may come as "id" or "integrationId" (see Key).
 type RegistryEntryFields struct {
-	ID            string `json:"id,omitempty" jsonschema_description:"Integration id to pass to install_integration."`
-	IntegrationID string `json:"integrationId,omitempty" jsonschema_description:"Integration id, when the registry names it so."`
-	Name          string `json:"name,omitempty" jsonschema_description:"Display name."`
-	Description   string `json:"description,omitempty" jsonschema_description:"What the integration does."`
-	Category      string `json:"category,omitempty" jsonschema_description:"Category, e.g. developer or communication."`
-	Version       string `json:"version,omitempty" jsonschema_description:"Latest version."`
+	ID            string `json:"id,omitempty"`            // integration id, e.g. "github"
+	IntegrationID string `json:"integrationId,omitempty"` // the id, when the registry names it so
+	Name          string `json:"name,omitempty"`          // display name
+	Description   string `json:"description,omitempty"`   // what the integration does
+	Category      string `json:"category,omitempty"`      // e.g. "developer", "communication"
+	Version       string `json:"version,omitempty"`       // latest version
 }
 
 // Key returns the entry's id, from whichever field carries it.
@@ -90,8 +91,8 @@ type IntegrationConfig = Record[IntegrationConfigFields]
 // IntegrationConfigFields are the fields of an integration's configuration
 // record.
 type IntegrationConfigFields struct {
-	IntegrationID string          `json:"integrationId" jsonschema_description:"Id of the integration."`
-	Config        json.RawMessage `json:"config" jsonschema:"type=object" jsonschema_description:"The integration's configuration. Secret values may come back masked."` // a JSON object
+	IntegrationID string          `json:"integrationId"` // registry id, e.g. "github"
+	Config        json.RawMessage `json:"config"`        // a JSON object; secret values may come masked
 }
 
 // OAuthURL is a consent URL to hand to a person
@@ -100,8 +101,8 @@ type OAuthURL = Record[OAuthURLFields]
 
 // OAuthURLFields are the documented fields of a consent URL.
 type OAuthURLFields struct {
-	URL       string `json:"url" jsonschema_description:"Consent page for a person to open in a browser."`
-	ExpiresIn int64  `json:"expiresIn,omitempty" jsonschema_description:"Seconds until the URL expires."` // seconds; 0 when not given
+	URL       string `json:"url"`                 // consent page for a person to open
+	ExpiresIn int64  `json:"expiresIn,omitempty"` // seconds until the URL expires; 0 when not given
 }
 
 // OAuthStatus says whether the agent has an account of a provider connected
@@ -110,8 +111,8 @@ type OAuthStatus = Record[OAuthStatusFields]
 
 // OAuthStatusFields are the documented fields of an OAuth status.
 type OAuthStatusFields struct {
-	Provider  string `json:"provider" jsonschema_description:"OAuth provider, e.g. github."`
-	Connected bool   `json:"connected" jsonschema_description:"True once a person has completed the consent and the account is connected."`
+	Provider  string `json:"provider"`  // OAuth provider, e.g. "github"
+	Connected bool   `json:"connected"` // true once a person completed the consent
 }
 
 // Identity is the agent and tenant the API key belongs to
@@ -120,8 +121,8 @@ type Identity = Record[IdentityFields]
 
 // IdentityFields are the documented fields of an identity.
 type IdentityFields struct {
-	AgentID  string `json:"agentId"`
-	TenantID string `json:"tenantId"`
+	AgentID  string `json:"agentId"`  // e.g. "agt_123"
+	TenantID string `json:"tenantId"` // the agent's tenant, e.g. "ten_9"
 }
 
 // decodeRecord decodes the JSON object b into dst (a pointer to a struct)
