@@ -22,6 +22,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
 
 // Defaults of Options.
@@ -280,7 +282,7 @@ func (c *Client) exchange(ctx context.Context, req *http.Request, method, path s
 	if err != nil {
 		reason := err.Error()
 		if ct := resp.Header.Get("Content-Type"); !isJSONContentType(ct) {
-			reason += fmt.Sprintf(" (its Content-Type is %q, not JSON)", clip(c.redactString(ct), 100))
+			reason += fmt.Sprintf(" (its Content-Type is %q, not JSON)", prose.Clip(c.redactString(ct), 100))
 		}
 		return resp.StatusCode, nil, &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Reason: reason}
 	}

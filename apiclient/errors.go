@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
 
 // ErrInvalidArgument is wrapped by errors for arguments the client refuses to
@@ -128,7 +130,7 @@ func newAPIError(method, path string, resp *http.Response, body []byte, now time
 	e := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode}
 	for _, h := range assumedRequestIDHeaders {
 		if v := resp.Header.Get(h); v != "" {
-			e.RequestID = clip(redact(v), 128)
+			e.RequestID = prose.Clip(redact(v), 128)
 			break
 		}
 	}
@@ -152,19 +154,19 @@ func parseErrorBody(contentType string, body []byte, redact func(string) string)
 		var m map[string]any
 		if json.Unmarshal(trimmed, &m) == nil {
 			code, message = assumedErrorFields(m)
-			return clip(redact(code), 100), clip(oneLine(redact(message)), 500)
+			return prose.Clip(redact(code), 100), prose.Clip(oneLine(redact(message)), 500)
 		}
 	}
 	if trimmed[0] == '<' || strings.Contains(contentType, "html") {
 		if m := titleRE.FindSubmatch(trimmed); m != nil {
-			return "", clip(oneLine(redact(html.UnescapeString(string(m[1])))), 200)
+			return "", prose.Clip(oneLine(redact(html.UnescapeString(string(m[1])))), 200)
 		}
 		return "", ""
 	}
 	if !utf8.Valid(trimmed) {
 		return "", ""
 	}
-	return "", clip(oneLine(string(trimmed)), 500)
+	return "", prose.Clip(oneLine(string(trimmed)), 500)
 }
 
 var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
@@ -194,16 +196,4 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
 
 // Limits on arguments, enforced before any request is made.
@@ -207,7 +209,7 @@ func checkVersion(v string) error {
 		return nil
 	}
 	if !isVersion(v) {
-		return &ArgumentError{Argument: "version", Rule: fmt.Sprintf("%q is not a version: at most 64 characters of letters, digits, '.', '_', '+' and '-', e.g. 1.0.3", clip(v, 80))}
+		return &ArgumentError{Argument: "version", Rule: fmt.Sprintf("%q is not a version: at most 64 characters of letters, digits, '.', '_', '+' and '-', e.g. 1.0.3", prose.Clip(v, 80))}
 	}
 	return nil
 }
@@ -223,9 +225,9 @@ func checkScopes(scopes []string) error {
 		case len(s) > MaxScopeLen:
 			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %d is over %d characters", i, MaxScopeLen)}
 		case strings.ContainsRune(s, ','):
-			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %q contains a comma; pass each scope as its own array item", clip(s, 80))}
+			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %q contains a comma; pass each scope as its own array item", prose.Clip(s, 80))}
 		case strings.IndexFunc(s, unicode.IsSpace) >= 0:
-			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %q contains whitespace; pass each scope as its own array item", clip(s, 80))}
+			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %q contains whitespace; pass each scope as its own array item", prose.Clip(s, 80))}
 		case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
 			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %d contains control characters", i)}
 		}
@@ -238,14 +240,4 @@ func checkLength(arg, v string, minLen, maxLen int) error {
 		return &ArgumentError{Argument: arg, Rule: fmt.Sprintf("must be %d to %d characters long", minLen, maxLen)}
 	}
 	return nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 	"github.com/alfe-mcp/alfe-mcp/schemas"
 )
 
@@ -84,7 +85,7 @@ func readJSON(opts *Options, read func(ctx context.Context, call *Call, req mcp.
 		}
 		if len(b) > opts.MaxResultBytes {
 			return nil, fmt.Errorf("%s: too large to return: its JSON is %s (%d bytes), over this server's limit of %s; use the tools, which can filter",
-				req.Params.URI, byteSize(len(b)), len(b), byteSize(opts.MaxResultBytes))
+				req.Params.URI, prose.ByteSize(len(b)), len(b), prose.ByteSize(opts.MaxResultBytes))
 		}
 		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: jsonMIME, Text: string(b)}}, nil
 	}
