@@ -150,7 +150,7 @@ func TestDecodeKeepsNumbersExact(t *testing.T) {
 	if err := Decode([]byte(raw), &in); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{
+	want := Config{
 		"big":  json.Number("12345678901234567890123"),
 		"id":   json.Number("9007199254740993"),
 		"f":    json.Number("1.10"),
@@ -191,8 +191,8 @@ func TestValidate(t *testing.T) {
 		{"id: simple", GetIntegrationConfigInput{IntegrationID: "github"}, "", nil},
 		{"id: dots, dashes, underscores", RemoveIntegrationInput{IntegrationID: "A1_b.c-d"}, "", nil},
 		{"id: one character", InstallIntegrationInput{IntegrationID: "x"}, "", nil},
-		{"id: 128 characters", GetIntegrationConfigInput{IntegrationID: long(128)}, "", nil},
-		{"id: 129 characters", GetIntegrationConfigInput{IntegrationID: long(129)}, "integrationId", []string{"129 characters", "limit of 128"}},
+		{"id: 128 characters", GetIntegrationConfigInput{IntegrationID: ID(long(128))}, "", nil},
+		{"id: 129 characters", GetIntegrationConfigInput{IntegrationID: ID(long(129))}, "integrationId", []string{"129 characters", "limit of 128"}},
 		{"id: empty", UpdateIntegrationConfigInput{Config: map[string]any{}}, "integrationId", []string{"is required"}},
 		{"id: path traversal", GetIntegrationConfigInput{IntegrationID: "../etc/passwd"}, "integrationId", []string{`"../etc/passwd" is not an id`, "pattern"}},
 		{"id: slash", RemoveIntegrationInput{IntegrationID: "a/b"}, "integrationId", []string{`"a/b"`}},
@@ -206,17 +206,17 @@ func TestValidate(t *testing.T) {
 		{"provider: valid", GetOAuthURLInput{Provider: "microsoft"}, "", nil},
 		{"provider: empty", GetOAuthURLInput{}, "provider", []string{"is required"}},
 		{"provider: traversal", GetOAuthStatusInput{Provider: "../x"}, "provider", nil},
-		{"provider: 129 characters", GetOAuthStatusInput{Provider: long(129)}, "provider", []string{"limit of 128"}},
+		{"provider: 129 characters", GetOAuthStatusInput{Provider: ID(long(129))}, "provider", []string{"limit of 128"}},
 
 		// version.
 		{"version: absent", InstallIntegrationInput{IntegrationID: "x"}, "", nil},
 		{"version: semver", InstallIntegrationInput{IntegrationID: "x", Version: "1.0.3"}, "", nil},
 		{"version: pre-release and build", InstallIntegrationInput{IntegrationID: "x", Version: "v2.0.0-rc.1+build_5"}, "", nil},
-		{"version: 64 characters", InstallIntegrationInput{IntegrationID: "x", Version: long(64)}, "", nil},
-		{"version: 65 characters", InstallIntegrationInput{IntegrationID: "x", Version: long(65)}, "version", []string{"at most 64 characters"}},
+		{"version: 64 characters", InstallIntegrationInput{IntegrationID: "x", Version: Version(long(64))}, "", nil},
+		{"version: 65 characters", InstallIntegrationInput{IntegrationID: "x", Version: Version(long(65))}, "version", []string{"at most 64 characters"}},
 		{"version: space", InstallIntegrationInput{IntegrationID: "x", Version: "1.0 beta"}, "version", []string{`"1.0 beta" is not a version`}},
 		{"version: slash", InstallIntegrationInput{IntegrationID: "x", Version: "../1"}, "version", nil},
-		{"version: long value clipped in the message", InstallIntegrationInput{IntegrationID: "x", Version: strings.Repeat("é", 100)}, "version", []string{"…"}},
+		{"version: long value clipped in the message", InstallIntegrationInput{IntegrationID: "x", Version: Version(strings.Repeat("é", 100))}, "version", []string{"…"}},
 		{"id checked before version", InstallIntegrationInput{Version: "bad version"}, "integrationId", nil},
 
 		// scopes.
@@ -242,11 +242,11 @@ func TestValidate(t *testing.T) {
 		{"waitSeconds: -1", GetOAuthStatusInput{Provider: "github", WaitSeconds: -1}, "waitSeconds", []string{"from 0 to 50"}},
 
 		// filters.
-		{"status: 64 characters", ListIntegrationsInput{Status: long(64)}, "", nil},
-		{"status: 64 runes of 2 bytes", ListIntegrationsInput{Status: strings.Repeat("é", 64)}, "", nil},
-		{"status: 65 characters", ListIntegrationsInput{Status: long(65)}, "status", []string{"must be 0 to 64 characters long"}},
-		{"query: 200 characters", GetRegistryInput{Query: long(200)}, "", nil},
-		{"query: 201 characters", GetRegistryInput{Query: long(201)}, "query", []string{"0 to 200"}},
+		{"status: 64 characters", ListIntegrationsInput{Status: StatusFilter(long(64))}, "", nil},
+		{"status: 64 runes of 2 bytes", ListIntegrationsInput{Status: StatusFilter(strings.Repeat("é", 64))}, "", nil},
+		{"status: 65 characters", ListIntegrationsInput{Status: StatusFilter(long(65))}, "status", []string{"must be 0 to 64 characters long"}},
+		{"query: 200 characters", GetRegistryInput{Query: Query(long(200))}, "", nil},
+		{"query: 201 characters", GetRegistryInput{Query: Query(long(201))}, "query", []string{"0 to 200"}},
 
 		// config.
 		{"update: nil config", UpdateIntegrationConfigInput{IntegrationID: "x"}, "config", []string{"is required"}},

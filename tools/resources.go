@@ -57,7 +57,7 @@ func resourceTemplates(opts *Options) []server.ServerResourceTemplate {
 			mcp.WithTemplateMIMEType(jsonMIME)),
 		Handler: server.ResourceTemplateHandlerFunc(readJSON(opts, func(ctx context.Context, call *Call, req mcp.ReadResourceRequest) (any, error) {
 			id := templateArg(req.Params.Arguments["integrationId"])
-			if err := (schemas.GetIntegrationConfigInput{IntegrationID: id}).Validate(); err != nil {
+			if err := (schemas.GetIntegrationConfigInput{IntegrationID: schemas.ID(id)}).Validate(); err != nil {
 				return nil, err
 			}
 			cfg, err := call.Client.GetIntegrationConfig(ctx, id)

@@ -2,12 +2,15 @@ package schemagen_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 	"github.com/alfe-mcp/alfe-mcp/schemas"
 	"github.com/alfe-mcp/alfe-mcp/schemas/schemagen"
 )
@@ -170,31 +173,118 @@ func required(s map[string]any) []string {
 	return names
 }
 
-// TestIDPatternAgrees checks the id pattern and limits in the input schemas
-// accept exactly what Validate accepts.
-func TestIDPatternAgrees(t *testing.T) {
-	raw, err := schemagen.InputSchema[schemas.GetIntegrationConfigInput]()
+// TestStringRulesAgree checks that the pattern and lengths of each string
+// argument in the input schemas accept exactly what Validate accepts.
+func TestStringRulesAgree(t *testing.T) {
+	x := strings.Repeat
+	tests := []struct {
+		property string
+		schema   func() (json.RawMessage, error)
+		input    func(v string) schemas.Input
+		values   []string
+	}{
+		{"integrationId", schemagen.InputSchema[schemas.GetIntegrationConfigInput],
+			func(v string) schemas.Input { return schemas.GetIntegrationConfigInput{IntegrationID: schemas.ID(v)} },
+			[]string{"github", "a", "A.b_c-9", x("x", 128), x("x", 129), "", "../etc/passwd", "a/b", ".x", "-x", "x y", "é", "x\n"}},
+		{"provider", schemagen.InputSchema[schemas.GetOAuthStatusInput],
+			func(v string) schemas.Input { return schemas.GetOAuthStatusInput{Provider: schemas.ID(v)} },
+			[]string{"google", x("g", 128), x("g", 129), "", "a,b", "_x"}},
+		{"version", schemagen.InputSchema[schemas.InstallIntegrationInput],
+			func(v string) schemas.Input {
+				return schemas.InstallIntegrationInput{IntegrationID: "x", Version: schemas.Version(v)}
+			},
+			[]string{"", "1.0.3", "v2.0.0-rc.1+build_5", x("1", 64), x("1", 65), "1.0 beta", "../1", "é", "1\n"}},
+		{"status", schemagen.InputSchema[schemas.ListIntegrationsInput],
+			func(v string) schemas.Input { return schemas.ListIntegrationsInput{Status: schemas.StatusFilter(v)} },
+			[]string{"", "active", x("a", 64), x("é", 64), x("a", 65), x("é", 65)}},
+		{"query", schemagen.InputSchema[schemas.GetRegistryInput],
+			func(v string) schemas.Input { return schemas.GetRegistryInput{Query: schemas.Query(v)} },
+			[]string{"", "git hub", x("q", 200), x("€", 200), x("q", 201)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.property, func(t *testing.T) {
+			raw, err := tt.schema()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s struct {
+				Properties map[string]struct {
+					Pattern   string `json:"pattern"`
+					MinLength int    `json:"minLength"`
+					MaxLength *int   `json:"maxLength"`
+				} `json:"properties"`
+			}
+			if err := json.Unmarshal(raw, &s); err != nil {
+				t.Fatal(err)
+			}
+			p := s.Properties[tt.property]
+			if p.MaxLength == nil {
+				t.Fatalf("%s has no maxLength: %s", tt.property, raw)
+			}
+			re := regexp.MustCompile(p.Pattern)
+			for _, v := range tt.values {
+				n := utf8.RuneCountInString(v) // maxLength counts characters
+				schemaOK := re.MatchString(v) && n >= p.MinLength && n <= *p.MaxLength
+				validateOK := tt.input(v).Validate() == nil
+				if schemaOK != validateOK {
+					t.Errorf("%s %q: schema accepts %v, Validate accepts %v", tt.property, v, schemaOK, validateOK)
+				}
+			}
+		})
+	}
+}
+
+// TestConstraints checks the keywords and description phrases that the
+// argument types' constraints give, against the named limits.
+func TestConstraints(t *testing.T) {
+	raw, err := schemagen.InputSchema[schemas.GetOAuthStatusInput]()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s struct {
-		Properties map[string]struct {
-			Pattern   string `json:"pattern"`
-			MinLength int    `json:"minLength"`
-			MaxLength int    `json:"maxLength"`
+	var oauth struct {
+		Properties struct {
+			WaitSeconds struct {
+				Minimum, Maximum *int
+				Description      string
+			} `json:"waitSeconds"`
 		} `json:"properties"`
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
+	if err := json.Unmarshal(raw, &oauth); err != nil {
 		t.Fatal(err)
 	}
-	p := s.Properties["integrationId"]
-	re := regexp.MustCompile(p.Pattern)
-	for _, id := range []string{"github", "a", "A.b_c-9", strings.Repeat("x", 128), strings.Repeat("x", 129), "", "../etc/passwd", "a/b", ".x", "-x", "x y", "é", "x\n"} {
-		schemaOK := re.MatchString(id) && len(id) >= p.MinLength && len(id) <= p.MaxLength
-		validateOK := schemas.GetIntegrationConfigInput{IntegrationID: id}.Validate() == nil
-		if schemaOK != validateOK {
-			t.Errorf("id %q: schema accepts %v, Validate accepts %v", id, schemaOK, validateOK)
-		}
+	w := oauth.Properties.WaitSeconds
+	if w.Minimum == nil || *w.Minimum != 0 || w.Maximum == nil || *w.Maximum != schemas.MaxWaitSeconds {
+		t.Errorf("waitSeconds minimum %v, maximum %v, want 0 and %d", w.Minimum, w.Maximum, schemas.MaxWaitSeconds)
+	}
+	if want := fmt.Sprintf("(0 to %d)", schemas.MaxWaitSeconds); !strings.Contains(w.Description, want) {
+		t.Errorf("waitSeconds description %q lacks %q", w.Description, want)
+	}
+
+	raw, err = schemagen.InputSchema[schemas.UpdateIntegrationConfigInput]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "(at most " + prose.ByteSize(schemas.MaxConfigBytes) + ")"; !strings.Contains(string(raw), want) {
+		t.Errorf("update_integration_config input %s lacks %q", raw, want)
+	}
+	raw, err = schemagen.InputSchema[schemas.GetOAuthURLInput]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`"maxItems":%d`, schemas.MaxScopes); !strings.Contains(string(raw), want) {
+		t.Errorf("get_oauth_url input %s lacks %s", raw, want)
+	}
+}
+
+// TestUnfilledPhrase checks that a description naming a keyword its field's
+// type does not constrain fails the generation.
+func TestUnfilledPhrase(t *testing.T) {
+	type in struct {
+		Q schemas.Query `json:"q" jsonschema_description:"At most {maxLength} characters, {maxBytes} of JSON."`
+	}
+	_, err := schemagen.InputSchema[in]()
+	if err == nil || !strings.Contains(err.Error(), "{maxBytes}") || strings.Contains(err.Error(), "{maxLength}") {
+		t.Errorf("error %v, want one naming {maxBytes} only", err)
 	}
 }
 
