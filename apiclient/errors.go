@@ -3,6 +3,8 @@ package apiclient
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,16 +50,26 @@ func (e *APIError) Error() string {
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
 	}
-	b.WriteString(AttemptsNote(e.Attempts))
+	b.WriteString(attemptsNote(e.Attempts))
 	return b.String()
 }
 
-// AttemptsNote is " (after 3 attempts)" for 3 attempts, and empty for one.
-func AttemptsNote(attempts int) string {
+// AfterAttempts is "after 3 attempts" for a call that made 3 attempts, and
+// "" for one that made 0 or 1 (no retry): the phrase every message about a
+// retried call uses.
+func AfterAttempts(attempts int) string {
 	if attempts <= 1 {
 		return ""
 	}
-	return fmt.Sprintf(" (after %d attempts)", attempts)
+	return fmt.Sprintf("after %d attempts", attempts)
+}
+
+// attemptsNote is " (after 3 attempts)", or "" without a retry.
+func attemptsNote(attempts int) string {
+	if p := AfterAttempts(attempts); p != "" {
+		return " (" + p + ")"
+	}
+	return ""
 }
 
 // StatusText is "404 Not Found" for 404, and "599 status 599" for codes
@@ -80,7 +92,7 @@ type TimeoutError struct {
 
 // Error says which request timed out and after how long.
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("%s %s: no response from the Alfe API within %s%s", e.Method, e.Path, e.After, AttemptsNote(e.Attempts))
+	return fmt.Sprintf("%s %s: no response from the Alfe API within %s%s", e.Method, e.Path, e.After, attemptsNote(e.Attempts))
 }
 
 // Unwrap returns context.DeadlineExceeded.
@@ -96,11 +108,26 @@ type NetworkError struct {
 
 // Error describes the failure.
 func (e *NetworkError) Error() string {
-	return fmt.Sprintf("%s %s: could not reach the Alfe API: %v%s", e.Method, e.Path, e.Err, AttemptsNote(e.Attempts))
+	return fmt.Sprintf("%s %s: could not reach the Alfe API: %v%s", e.Method, e.Path, e.Err, attemptsNote(e.Attempts))
 }
 
 // Unwrap returns the underlying network error.
 func (e *NetworkError) Unwrap() error { return e.Err }
+
+// TLS reports whether the failure is TLS's: a certificate the client does
+// not accept (unknown authority, another host's, invalid or expired), or TLS
+// spoken to a server that does not speak it. A retry would only repeat it.
+func (e *NetworkError) TLS() bool {
+	var (
+		certErr   *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		record    tls.RecordHeaderError
+	)
+	return errors.As(e.Err, &certErr) || errors.As(e.Err, &unknownCA) || errors.As(e.Err, &hostErr) ||
+		errors.As(e.Err, &invalid) || errors.As(e.Err, &record)
+}
 
 // DecodeError is a 2xx response whose body is not what the API documents.
 type DecodeError struct {

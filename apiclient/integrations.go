@@ -153,7 +153,6 @@ func (c *Client) RemoveIntegration(ctx context.Context, integrationID string) er
 // consent URL for a person to open
 // (GET /agent/integrations/oauth/url?provider=...&scopes=a,b).
 func (c *Client) GetOAuthURL(ctx context.Context, provider string, scopes []string) (OAuthURL, error) {
-	const method = http.MethodGet
 	path := []string{"agent", "integrations", "oauth", "url"}
 	if provider == "" {
 		return OAuthURL{}, fmt.Errorf("%w: provider is empty", ErrInvalidArgument)
@@ -167,57 +166,56 @@ func (c *Client) GetOAuthURL(ctx context.Context, provider string, scopes []stri
 		}
 		q.Set("scopes", strings.Join(scopes, assumedOAuthScopesSeparator))
 	}
-	data, status, err := c.do(ctx, request{method: method, path: path, query: q})
-	if err != nil {
-		return OAuthURL{}, err
-	}
-	var out OAuthURL
-	if err := decodeObject(data, &out); err != nil {
-		return OAuthURL{}, c.decodeError(method, path, status, err)
-	}
-	if out.Fields.URL == "" {
-		return OAuthURL{}, c.decodeError(method, path, status, errors.New(`no "url"`))
-	}
-	return out, nil
+	return getObject(ctx, c, path, q, func(out *OAuthURL) error {
+		if out.Fields.URL == "" {
+			return errors.New(`no "url"`)
+		}
+		return nil
+	})
 }
 
 // GetOAuthStatus reports whether the agent has an account of provider
 // connected (GET /agent/integrations/oauth/status?provider=...).
 func (c *Client) GetOAuthStatus(ctx context.Context, provider string) (OAuthStatus, error) {
-	const method = http.MethodGet
 	path := []string{"agent", "integrations", "oauth", "status"}
 	if provider == "" {
 		return OAuthStatus{}, fmt.Errorf("%w: provider is empty", ErrInvalidArgument)
 	}
-	data, status, err := c.do(ctx, request{method: method, path: path, query: url.Values{"provider": {provider}}})
-	if err != nil {
-		return OAuthStatus{}, err
-	}
-	var out OAuthStatus
-	if err := decodeObject(data, &out); err != nil {
-		return OAuthStatus{}, c.decodeError(method, path, status, err)
-	}
-	if out.Fields.Provider == "" {
+	out, err := getObject[OAuthStatus](ctx, c, path, url.Values{"provider": {provider}}, nil)
+	if err == nil && out.Fields.Provider == "" {
 		out.Fields.Provider = provider
 	}
-	return out, nil
+	return out, err
 }
 
 // Whoami returns the agent and tenant the API key belongs to
 // (GET /agent/identity/whoami).
 func (c *Client) Whoami(ctx context.Context) (Identity, error) {
-	const method = http.MethodGet
 	path := []string{"agent", "identity", "whoami"}
-	data, status, err := c.do(ctx, request{method: method, path: path})
+	return getObject(ctx, c, path, nil, func(out *Identity) error {
+		if out.Fields.AgentID == "" {
+			return errors.New(`no "agentId"`)
+		}
+		return nil
+	})
+}
+
+// getObject sends GET path?query and decodes its data, a JSON object, into
+// a T; check, when not nil, says what the object lacks. Data of another
+// shape, or an object that fails check, is a *DecodeError.
+func getObject[T any](ctx context.Context, c *Client, path []string, query url.Values, check func(*T) error) (T, error) {
+	var out T
+	data, status, err := c.do(ctx, request{method: http.MethodGet, path: path, query: query})
 	if err != nil {
-		return Identity{}, err
+		return out, err
 	}
-	var out Identity
-	if err := decodeObject(data, &out); err != nil {
-		return Identity{}, c.decodeError(method, path, status, err)
+	err = decodeObject(data, &out)
+	if err == nil && check != nil {
+		err = check(&out)
 	}
-	if out.Fields.AgentID == "" {
-		return Identity{}, c.decodeError(method, path, status, errors.New(`no "agentId"`))
+	if err != nil {
+		var zero T
+		return zero, c.decodeError(http.MethodGet, path, status, err)
 	}
 	return out, nil
 }

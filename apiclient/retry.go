@@ -2,8 +2,6 @@ package apiclient
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"math/rand/v2"
 	"time"
@@ -135,23 +133,9 @@ func retryable(ctx context.Context, method string, responded bool, err error) bo
 	case errors.As(err, &timeout):
 		return true // a transport timeout (dial, TLS handshake), not the call's deadline
 	case errors.As(err, &netErr):
-		return !permanentNetworkError(netErr.Err)
+		return !netErr.TLS() // a retry would only repeat a TLS failure
 	}
 	return false
-}
-
-// permanentNetworkError reports failures that a retry would only repeat:
-// certificate errors, and TLS spoken to a plain HTTP server.
-func permanentNetworkError(err error) bool {
-	var (
-		certErr   *tls.CertificateVerificationError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		record    tls.RecordHeaderError
-	)
-	return errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) ||
-		errors.As(err, &invalid) || errors.As(err, &record)
 }
 
 // setAttempts records on the typed errors how many attempts the call made.

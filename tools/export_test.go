@@ -19,9 +19,12 @@ func AddPanickingToolForTest(s *server.MCPServer, opts Options) {
 	t := define(PanickingToolName, "Panic", "Panics, for the recovery test.",
 		Hints{ReadOnly: true, Idempotent: true},
 		func(context.Context, *Call, schemas.ListIntegrationsInput) (schemas.RemoveIntegrationOutput, error) {
-			var m map[string]int
-			m["boom"]++ // a real runtime panic: assignment to entry in nil map
+			count(nil, "boom") // a real runtime panic: assignment to entry in nil map
 			return schemas.RemoveIntegrationOutput{}, nil
 		})
 	s.AddTools(t.serverTool(&opts))
 }
+
+// count adds one to m[key]; it panics when m is nil, as a handler's bug
+// would.
+func count(m map[string]int, key string) { m[key]++ }

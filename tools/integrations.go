@@ -103,7 +103,7 @@ func installError(err error, id string) error {
 	}
 	if outcomeUnknown(err) {
 		// An install is never retried: it may have arrived all the same.
-		return failf(err, "%s The install of '%s' may have taken effect all the same: call list_integrations to check before installing again.", describe(err), id)
+		return failf(err, "%s The install of '%s' may have taken effect all the same: call list_integrations to check before installing again.", Explain(err), id)
 	}
 	return err
 }

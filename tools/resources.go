@@ -73,11 +73,11 @@ func readJSON(opts *Options, read func(ctx context.Context, call *Call, req mcp.
 	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		client, err := opts.Client(ctx)
 		if err != nil {
-			return nil, errors.New(describe(err))
+			return nil, errors.New(Explain(err))
 		}
 		v, err := read(ctx, &Call{Client: client, deps: opts}, req)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s", req.Params.URI, describe(err))
+			return nil, fmt.Errorf("%s: %s", req.Params.URI, Explain(err))
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
