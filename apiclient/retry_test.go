@@ -2,8 +2,6 @@ package apiclient
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/http"
@@ -483,27 +481,6 @@ func TestRetryNotOnCertificateError(t *testing.T) {
 	}
 	if !ne.TLS() {
 		t.Errorf("TLS() = false for %v", ne)
-	}
-}
-
-// TestNetworkErrorTLS checks which failures NetworkError.TLS reports.
-func TestNetworkErrorTLS(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		err  error
-		want bool
-	}{
-		{"unknown authority", x509.UnknownAuthorityError{}, true},
-		{"verification", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, true},
-		{"another host", x509.HostnameError{Host: "x"}, true},
-		{"expired", x509.CertificateInvalidError{Reason: x509.Expired}, true},
-		{"TLS to plain HTTP", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, true},
-		{"wrapped", fmt.Errorf("dial: %w", x509.UnknownAuthorityError{}), true},
-		{"refused", errors.New("connection refused"), false},
-	} {
-		if got := (&NetworkError{Err: tt.err}).TLS(); got != tt.want {
-			t.Errorf("%s: TLS() = %v, want %v", tt.name, got, tt.want)
-		}
 	}
 }
 
