@@ -242,7 +242,7 @@ func TestStatusText(t *testing.T) {
 	}
 }
 
-// TestAPIErrorEveryMethod checks that every method turns non-2xx answers into
+// TestAPIErrorEveryMethod checks that every method turns non-2xx responses into
 // *APIError, found by errors.As through any wrapping.
 func TestAPIErrorEveryMethod(t *testing.T) {
 	for _, status := range []int{400, 401, 403, 404, 409, 422, 429, 500, 502, 503} {
@@ -276,7 +276,7 @@ func TestAPIErrorLongMessageClipped(t *testing.T) {
 	}
 }
 
-// TestDecodeErrors checks 2xx answers whose body is not what the API
+// TestDecodeErrors checks 2xx responses whose body is not what the API
 // documents.
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct {

@@ -31,8 +31,8 @@ func TestResponseTooLarge(t *testing.T) {
 		{name: "one over with length", status: 200, body: envelope(limit + 1), wantErr: true},
 		{name: "one over chunked", status: 200, body: envelope(limit + 1), chunked: true, wantErr: true},
 		{name: "far over with length", status: 200, body: envelope(64 * limit), wantErr: true},
-		{name: "error answer over with length", status: 500, body: strings.Repeat("x", 2*limit), wantErr: true},
-		{name: "error answer over chunked", status: 500, body: strings.Repeat("x", 2*limit), chunked: true, wantErr: true},
+		{name: "error response over with length", status: 500, body: strings.Repeat("x", 2*limit), wantErr: true},
+		{name: "error response over chunked", status: 500, body: strings.Repeat("x", 2*limit), chunked: true, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestResponseTooLarge(t *testing.T) {
 	}
 }
 
-// TestResponseTooLargeStreamNotReadWhole streams an answer that never ends
+// TestResponseTooLargeStreamNotReadWhole streams a response that never ends
 // until the client goes away: the client must give up after the cap, not
 // read on until its timeout.
 func TestResponseTooLargeStreamNotReadWhole(t *testing.T) {
@@ -102,7 +102,7 @@ func TestResponseTooLargeStreamNotReadWhole(t *testing.T) {
 	}
 }
 
-// TestResponseTooLargeByLength checks that an answer whose Content-Length is
+// TestResponseTooLargeByLength checks that a response whose Content-Length is
 // over the cap is refused without reading it: the body here never arrives.
 func TestResponseTooLargeByLength(t *testing.T) {
 	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {

@@ -26,7 +26,7 @@ func TestObserve(t *testing.T) {
 	}{
 		{
 			name:    "success",
-			handler: answer(200, `{"data":{"defaultBranch":"main"}}`),
+			handler: respond(200, `{"data":{"defaultBranch":"main"}}`),
 			call: func(ctx context.Context, c *Client) error {
 				_, err := c.GetIntegrationConfig(ctx, "a/b")
 				return err
@@ -35,13 +35,13 @@ func TestObserve(t *testing.T) {
 		},
 		{
 			name:    "no content",
-			handler: answer(204, ""),
+			handler: respond(204, ""),
 			call:    func(ctx context.Context, c *Client) error { return c.RemoveIntegration(ctx, "..") },
 			method:  "DELETE", path: "/agent/integrations/%2E%2E", status: 204,
 		},
 		{
 			name:    "api error",
-			handler: answer(404, `{"error":{"code":"not_found","message":"not installed"}}`),
+			handler: respond(404, `{"error":{"code":"not_found","message":"not installed"}}`),
 			call: func(ctx context.Context, c *Client) error {
 				_, err := c.UpdateIntegrationConfig(ctx, "github", map[string]any{"a": 1})
 				return err
@@ -50,7 +50,7 @@ func TestObserve(t *testing.T) {
 		},
 		{
 			name:    "decode error of the envelope",
-			handler: answer(200, `not json`),
+			handler: respond(200, `not json`),
 			call: func(ctx context.Context, c *Client) error {
 				_, err := c.InstallIntegration(ctx, InstallRequest{IntegrationID: "github"})
 				return err
@@ -59,7 +59,7 @@ func TestObserve(t *testing.T) {
 		},
 		{
 			name:    "too large",
-			handler: answer(200, `{"data":[`+strings.Repeat(`1,`, 100)+`1]}`),
+			handler: respond(200, `{"data":[`+strings.Repeat(`1,`, 100)+`1]}`),
 			call: func(ctx context.Context, c *Client) error {
 				_, err := c.GetOAuthURL(ctx, "github", []string{"repo"})
 				return err
@@ -108,7 +108,7 @@ func TestObserve(t *testing.T) {
 		// The envelope decodes, so the exchange succeeded; the method's own
 		// check of the data fails the call after it.
 		var evs []Exchange
-		u := newUpstream(t, answer(200, `{"data":"not an object"}`))
+		u := newUpstream(t, respond(200, `{"data":"not an object"}`))
 		c := newClient(t, u.URL, func(o *Options) {
 			o.Observe = func(_ context.Context, ev Exchange) { evs = append(evs, ev) }
 		})
@@ -118,24 +118,9 @@ func TestObserve(t *testing.T) {
 			t.Fatalf("Observe got %+v, want one exchange with status 200 and no error", evs)
 		}
 	})
-	t.Run("no response", func(t *testing.T) {
-		var evs []Exchange
-		c := newClient(t, "http://"+closedAddr(t), func(o *Options) {
-			o.Observe = func(_ context.Context, ev Exchange) { evs = append(evs, ev) }
-		})
-		_, err := c.GetOAuthStatus(t.Context(), "github")
-		if len(evs) != DefaultMaxAttempts || err == nil || evs[len(evs)-1].Err != err {
-			t.Fatalf("Observe got %+v for err %v, want %d exchanges, the last with the error", evs, err, DefaultMaxAttempts)
-		}
-		for i, ev := range evs {
-			if ev.StatusCode != 0 || ev.Attempt != i+1 || ev.Path != "/agent/integrations/oauth/status" || ev.Method != "GET" {
-				t.Errorf("exchange %d = %+v, want GET /agent/integrations/oauth/status, status 0, attempt %d", i, ev, i+1)
-			}
-		}
-	})
 	t.Run("concurrent", func(t *testing.T) {
 		var count atomic.Int32
-		u := newUpstream(t, answer(200, `{"data":[]}`))
+		u := newUpstream(t, respond(200, `{"data":[]}`))
 		c := newClient(t, u.URL, func(o *Options) {
 			o.Observe = func(context.Context, Exchange) { count.Add(1) }
 		})

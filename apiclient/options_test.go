@@ -86,7 +86,7 @@ func TestNewDefaults(t *testing.T) {
 
 // TestCustomHTTPClient checks that Options.HTTPClient carries the requests.
 func TestCustomHTTPClient(t *testing.T) {
-	u := newUpstream(t, answer(200, `{"data":[]}`))
+	u := newUpstream(t, respond(200, `{"data":[]}`))
 	var trips atomic.Int32
 	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
 		trips.Add(1)
@@ -106,7 +106,7 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestWithAPIKey(t *testing.T) {
-	u := newUpstream(t, answer(200, `{"data":{"agentId":"agt_1","tenantId":"t"}}`))
+	u := newUpstream(t, respond(200, `{"data":{"agentId":"agt_1","tenantId":"t"}}`))
 	c := newClient(t, u.URL)
 	cp := c.WithAPIKey("other-key")
 	if cp == c {

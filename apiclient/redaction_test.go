@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ import (
 // upstream echoes it.
 
 // keyEcho returns a handler that echoes the request's bearer key in the
-// answer's headers and in the body made by body.
+// response's headers and in the body made by body.
 func keyEcho(status int, contentType string, body func(key string) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -158,19 +159,13 @@ func TestKeySecrecy(t *testing.T) {
 	}
 }
 
-// TestKeySecrecyNetworkError has the upstream answer with the key as a
+// TestKeySecrecyNetworkError has the upstream respond with the key as a
 // malformed status line, which Go's HTTP client quotes in its error.
 func TestKeySecrecyNetworkError(t *testing.T) {
-	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Errorf("hijack: %v", err)
-			return
-		}
+	u := newUpstream(t, hijacker(t, func(conn net.Conn) {
 		defer conn.Close()
-		_, _ = io.WriteString(conn, key+"\r\n\r\n")
-	})
+		_, _ = io.WriteString(conn, testKey+"\r\n\r\n")
+	}))
 	c := newClient(t, u.URL)
 	_, err := c.Whoami(t.Context())
 	var ne *NetworkError
@@ -226,5 +221,21 @@ func TestRedact(t *testing.T) {
 	empty := &Client{}
 	if got := string(empty.redact([]byte("abc"))); got != "abc" {
 		t.Errorf("redact without a key = %q", got)
+	}
+}
+
+// TestRawExtraKeptVerbatim checks that data without the key is not
+// rewritten: escapes and number spellings in Extra survive byte for byte.
+func TestRawExtraKeptVerbatim(t *testing.T) {
+	_, c := serveOnce(t, 200, `{"data":{"agentId":"agt_1","tenantId":"t","note":"caf\u00e9 \/ ok","n":1.50e3}}`)
+	id, err := c.Whoami(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(id.Extra["note"]); got != `"caf\u00e9 \/ ok"` {
+		t.Errorf("Extra[note] = %s", got)
+	}
+	if got := string(id.Extra["n"]); got != `1.50e3` {
+		t.Errorf("Extra[n] = %s", got)
 	}
 }

@@ -17,25 +17,25 @@ import (
 // TestRequests checks the exact request every method sends.
 func TestRequests(t *testing.T) {
 	tests := []struct {
-		name   string
-		call   func(ctx context.Context, c *Client) error
-		answer string // 200 body; "" answers 204
-		method string
-		path   string
-		query  string // decoded with url.ParseQuery and compared; "" means no query at all
-		body   string // JSON; "" means no body
+		name     string
+		call     func(ctx context.Context, c *Client) error
+		response string // 200 body; "" responds 204
+		method   string
+		path     string
+		query    string // decoded with url.ParseQuery and compared (a parameter sent twice has two values); "" means no query at all
+		body     string // JSON; "" means no body
 	}{
 		{
-			name:   "ListIntegrations",
-			call:   func(ctx context.Context, c *Client) error { _, err := c.ListIntegrations(ctx); return err },
-			answer: `{"data":[]}`,
-			method: "GET", path: "/agent/integrations",
+			name:     "ListIntegrations",
+			call:     func(ctx context.Context, c *Client) error { _, err := c.ListIntegrations(ctx); return err },
+			response: `{"data":[]}`,
+			method:   "GET", path: "/agent/integrations",
 		},
 		{
-			name:   "GetRegistry",
-			call:   func(ctx context.Context, c *Client) error { _, err := c.GetRegistry(ctx); return err },
-			answer: `{"data":{"integrations":[]}}`,
-			method: "GET", path: "/integrations/registry",
+			name:     "GetRegistry",
+			call:     func(ctx context.Context, c *Client) error { _, err := c.GetRegistry(ctx); return err },
+			response: `{"data":{"integrations":[]}}`,
+			method:   "GET", path: "/integrations/registry",
 		},
 		{
 			name: "InstallIntegration id only",
@@ -43,8 +43,8 @@ func TestRequests(t *testing.T) {
 				_, err := c.InstallIntegration(ctx, InstallRequest{IntegrationID: "github"})
 				return err
 			},
-			answer: `{"data":{"integrationId":"github","status":"installed"}}`,
-			method: "POST", path: "/agent/integrations",
+			response: `{"data":{"integrationId":"github","status":"installed"}}`,
+			method:   "POST", path: "/agent/integrations",
 			body: `{"integrationId":"github"}`,
 		},
 		{
@@ -53,8 +53,8 @@ func TestRequests(t *testing.T) {
 				_, err := c.InstallIntegration(ctx, InstallRequest{IntegrationID: "github", Config: map[string]any{}})
 				return err
 			},
-			answer: `{"data":{"integrationId":"github"}}`,
-			method: "POST", path: "/agent/integrations",
+			response: `{"data":{"integrationId":"github"}}`,
+			method:   "POST", path: "/agent/integrations",
 			body: `{"integrationId":"github"}`,
 		},
 		{
@@ -67,8 +67,8 @@ func TestRequests(t *testing.T) {
 				})
 				return err
 			},
-			answer: `{"data":{"integrationId":"memory"}}`,
-			method: "POST", path: "/agent/integrations",
+			response: `{"data":{"integrationId":"memory"}}`,
+			method:   "POST", path: "/agent/integrations",
 			body: `{"integrationId":"memory","version":"1.0.5","config":{"autoCapture":true,"captureMaxChars":500}}`,
 		},
 		{
@@ -77,8 +77,8 @@ func TestRequests(t *testing.T) {
 				_, err := c.GetIntegrationConfig(ctx, "github")
 				return err
 			},
-			answer: `{"data":{"defaultBranch":"main"}}`,
-			method: "GET", path: "/agent/integrations/github/config",
+			response: `{"data":{"defaultBranch":"main"}}`,
+			method:   "GET", path: "/agent/integrations/github/config",
 		},
 		{
 			name: "UpdateIntegrationConfig",
@@ -86,8 +86,8 @@ func TestRequests(t *testing.T) {
 				_, err := c.UpdateIntegrationConfig(ctx, "github", map[string]any{"defaultBranch": "develop"})
 				return err
 			},
-			answer: `{"data":{"integrationId":"github"}}`,
-			method: "PATCH", path: "/agent/integrations/github",
+			response: `{"data":{"integrationId":"github"}}`,
+			method:   "PATCH", path: "/agent/integrations/github",
 			body: `{"config":{"defaultBranch":"develop"}}`,
 		},
 		{
@@ -96,8 +96,8 @@ func TestRequests(t *testing.T) {
 				_, err := c.UpdateIntegrationConfig(ctx, "github", nil)
 				return err
 			},
-			answer: `{"data":null}`,
-			method: "PATCH", path: "/agent/integrations/github",
+			response: `{"data":null}`,
+			method:   "PATCH", path: "/agent/integrations/github",
 			body: `{"config":{}}`,
 		},
 		{
@@ -111,9 +111,19 @@ func TestRequests(t *testing.T) {
 				_, err := c.GetOAuthURL(ctx, "github", []string{"repo", "read:org"})
 				return err
 			},
-			answer: `{"data":{"url":"https://github.com/login/oauth/authorize?x=1","expiresIn":600}}`,
-			method: "GET", path: "/agent/integrations/oauth/url",
+			response: `{"data":{"url":"https://github.com/login/oauth/authorize?x=1","expiresIn":600}}`,
+			method:   "GET", path: "/agent/integrations/oauth/url",
 			query: "provider=github&scopes=repo,read:org",
+		},
+		{
+			name: "GetOAuthURL three scopes, one parameter",
+			call: func(ctx context.Context, c *Client) error {
+				_, err := c.GetOAuthURL(ctx, "github", []string{"repo", "read:org", "user:email"})
+				return err
+			},
+			response: `{"data":{"url":"https://x.test/consent"}}`,
+			method:   "GET", path: "/agent/integrations/oauth/url",
+			query: "provider=github&scopes=repo,read:org,user:email",
 		},
 		{
 			name: "GetOAuthURL one scope",
@@ -121,8 +131,8 @@ func TestRequests(t *testing.T) {
 				_, err := c.GetOAuthURL(ctx, "google", []string{"email"})
 				return err
 			},
-			answer: `{"data":{"url":"https://accounts.google.com/o/oauth2"}}`,
-			method: "GET", path: "/agent/integrations/oauth/url",
+			response: `{"data":{"url":"https://accounts.google.com/o/oauth2"}}`,
+			method:   "GET", path: "/agent/integrations/oauth/url",
 			query: "provider=google&scopes=email",
 		},
 		{
@@ -131,8 +141,8 @@ func TestRequests(t *testing.T) {
 				_, err := c.GetOAuthURL(ctx, "github", nil)
 				return err
 			},
-			answer: `{"data":{"url":"https://github.com/login/oauth/authorize"}}`,
-			method: "GET", path: "/agent/integrations/oauth/url",
+			response: `{"data":{"url":"https://github.com/login/oauth/authorize"}}`,
+			method:   "GET", path: "/agent/integrations/oauth/url",
 			query: "provider=github",
 		},
 		{
@@ -141,32 +151,32 @@ func TestRequests(t *testing.T) {
 				_, err := c.GetOAuthURL(ctx, "github", []string{})
 				return err
 			},
-			answer: `{"data":{"url":"https://github.com/login/oauth/authorize"}}`,
-			method: "GET", path: "/agent/integrations/oauth/url",
+			response: `{"data":{"url":"https://github.com/login/oauth/authorize"}}`,
+			method:   "GET", path: "/agent/integrations/oauth/url",
 			query: "provider=github",
 		},
 		{
-			name:   "GetOAuthStatus",
-			call:   func(ctx context.Context, c *Client) error { _, err := c.GetOAuthStatus(ctx, "github"); return err },
-			answer: `{"data":{"provider":"github","connected":true}}`,
-			method: "GET", path: "/agent/integrations/oauth/status",
+			name:     "GetOAuthStatus",
+			call:     func(ctx context.Context, c *Client) error { _, err := c.GetOAuthStatus(ctx, "github"); return err },
+			response: `{"data":{"provider":"github","connected":true}}`,
+			method:   "GET", path: "/agent/integrations/oauth/status",
 			query: "provider=github",
 		},
 		{
-			name:   "Whoami",
-			call:   func(ctx context.Context, c *Client) error { _, err := c.Whoami(ctx); return err },
-			answer: `{"data":{"agentId":"agt_1","tenantId":"ten_1"}}`,
-			method: "GET", path: "/agent/identity/whoami",
+			name:     "Whoami",
+			call:     func(ctx context.Context, c *Client) error { _, err := c.Whoami(ctx); return err },
+			response: `{"data":{"agentId":"agt_1","tenantId":"ten_1"}}`,
+			method:   "GET", path: "/agent/identity/whoami",
 		},
 	}
 	for _, prefix := range []string{"", "/prefix", "/prefix/", "/a/b%20c/"} {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/base%s", tt.name, strings.ReplaceAll(prefix, "/", "_")), func(t *testing.T) {
 				status := http.StatusOK
-				if tt.answer == "" {
+				if tt.response == "" {
 					status = http.StatusNoContent
 				}
-				u := newUpstream(t, answer(status, tt.answer))
+				u := newUpstream(t, respond(status, tt.response))
 				c := newClient(t, u.URL+prefix)
 				if err := tt.call(t.Context(), c); err != nil {
 					t.Fatalf("call: %v", err)
@@ -220,22 +230,8 @@ func checkHeader(t *testing.T, h http.Header, name, want string) {
 	}
 }
 
-func TestOAuthScopesOneParameter(t *testing.T) {
-	u, c := serveOnce(t, 200, `{"data":{"url":"https://x.test/consent"}}`)
-	if _, err := c.GetOAuthURL(t.Context(), "github", []string{"repo", "read:org", "user:email"}); err != nil {
-		t.Fatal(err)
-	}
-	r := u.only(t)
-	if got := r.Query["scopes"]; len(got) != 1 || got[0] != "repo,read:org,user:email" {
-		t.Errorf("scopes = %q, want one comma-joined value", got)
-	}
-	if n := strings.Count(r.RawQuery, "scopes="); n != 1 {
-		t.Errorf("raw query %q has %d scopes parameters, want 1", r.RawQuery, n)
-	}
-}
-
 func TestDefaultUserAgent(t *testing.T) {
-	u := newUpstream(t, answer(200, `{"data":[]}`))
+	u := newUpstream(t, respond(200, `{"data":[]}`))
 	c := newClient(t, u.URL, func(o *Options) { o.UserAgent = "" })
 	if _, err := c.ListIntegrations(t.Context()); err != nil {
 		t.Fatal(err)
@@ -283,7 +279,7 @@ func TestPathEscaping(t *testing.T) {
 	for _, m := range methods {
 		for _, tt := range ids {
 			t.Run(m.name+"/"+tt.id, func(t *testing.T) {
-				u := newUpstream(t, answer(200, `{"data":{}}`))
+				u := newUpstream(t, respond(200, `{"data":{}}`))
 				c := newClient(t, u.URL+"/p")
 				if err := m.call(t.Context(), c, tt.id); err != nil {
 					t.Fatalf("call: %v", err)
@@ -358,7 +354,7 @@ func TestInvalidArguments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var observed atomic.Int32
-			u := newUpstream(t, answer(200, `{"data":{}}`))
+			u := newUpstream(t, respond(200, `{"data":{}}`))
 			c := newClient(t, u.URL, func(o *Options) {
 				o.Observe = func(context.Context, Exchange) { observed.Add(1) }
 			})

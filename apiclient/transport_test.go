@@ -19,7 +19,8 @@ import (
 // and broken connections; and the reuse of connections.
 
 // TestTimeouts checks that stalls give a *TimeoutError that is a
-// context.DeadlineExceeded.
+// context.DeadlineExceeded, after one attempt: the call's deadline is spent,
+// and a request that got its response's headers reached the API (retry.go).
 func TestTimeouts(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -69,6 +70,12 @@ func TestTimeouts(t *testing.T) {
 			}
 			if te.Method != "GET" || te.Path != "/agent/integrations" || te.After != 100*time.Millisecond {
 				t.Errorf("TimeoutError = %+v", te)
+			}
+			if n := len(u.requests()); n != 1 {
+				t.Errorf("upstream got %d requests, want 1", n)
+			}
+			if strings.Contains(err.Error(), "attempts") {
+				t.Errorf("error %q mentions attempts for a single one", err)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -156,7 +163,7 @@ func TestCancellation(t *testing.T) {
 		}
 	}
 	t.Run("already cancelled", func(t *testing.T) {
-		u := newUpstream(t, answer(200, `{"data":[]}`))
+		u := newUpstream(t, respond(200, `{"data":[]}`))
 		c := newClient(t, u.URL)
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
@@ -170,44 +177,15 @@ func TestCancellation(t *testing.T) {
 	})
 }
 
-// closedAddr returns the address of a loopback listener that has been closed.
-func closedAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
-
-// hijacker returns a handler that takes over the connection and runs f on it.
-func hijacker(t *testing.T, f func(net.Conn)) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Errorf("hijack: %v", err)
-			return
-		}
-		f(conn)
-	}
-}
-
 func TestNetworkErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		base     func(t *testing.T) string
-		attempts int // GET retries failures before any answer arrived
+		attempts int // GET retries failures before any response arrived, not after (retry.go)
 	}{
 		{"connection refused", func(t *testing.T) string { return "http://" + closedAddr(t) }, DefaultMaxAttempts},
 		{"connection reset", func(t *testing.T) string {
-			return newUpstream(t, hijacker(t, func(conn net.Conn) {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0) // close with RST
-				}
-				conn.Close()
-			})).URL
+			return newUpstream(t, func(w http.ResponseWriter, _ *http.Request) { resetConn(w) }).URL
 		}, DefaultMaxAttempts},
 		{"connection closed mid-body", func(t *testing.T) string {
 			return newUpstream(t, hijacker(t, func(conn net.Conn) {
@@ -215,7 +193,7 @@ func TestNetworkErrors(t *testing.T) {
 				conn.Close()
 			})).URL
 		}, 1},
-		{"malformed answer", func(t *testing.T) string {
+		{"malformed response", func(t *testing.T) string {
 			return newUpstream(t, hijacker(t, func(conn net.Conn) {
 				_, _ = io.WriteString(conn, "this is not HTTP\r\n\r\n")
 				conn.Close()
@@ -250,17 +228,20 @@ func TestNetworkErrors(t *testing.T) {
 			if ne.Attempts != tt.attempts {
 				t.Errorf("NetworkError.Attempts = %d, want %d", ne.Attempts, tt.attempts)
 			}
+			if note := strings.Contains(err.Error(), "attempts"); note != (tt.attempts > 1) {
+				t.Errorf("error %q: mentions attempts = %v, want %v", err, note, tt.attempts > 1)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if len(evs) != tt.attempts || evs[len(evs)-1].Err != err {
 				t.Fatalf("Observe got %+v, want %d exchanges, the last with the returned error", evs, tt.attempts)
 			}
 			for i, ev := range evs {
-				if ev.Attempt != i+1 {
-					t.Errorf("exchange %d has Attempt %d", i, ev.Attempt)
+				if ev.Attempt != i+1 || ev.Method != "GET" || ev.Path != "/agent/integrations" {
+					t.Errorf("exchange %d = %s %s attempt %d, want GET /agent/integrations attempt %d", i, ev.Method, ev.Path, ev.Attempt, i+1)
 				}
 				if tt.name != "connection closed mid-body" && ev.StatusCode != 0 {
-					t.Errorf("Observe status = %d, want 0 when no answer arrived", ev.StatusCode)
+					t.Errorf("Observe status = %d, want 0 when no response arrived", ev.StatusCode)
 				}
 			}
 		})
