@@ -85,9 +85,9 @@ func StatusText(code int) string {
 // client's per-call timeout (or a transport timeout, such as a dial's). It
 // unwraps to context.DeadlineExceeded.
 type TimeoutError struct {
-	Method, Path string
-	After        time.Duration
-	Attempts     int // attempts the call made, this one the last; 0 or 1: no retry
+	Method, Path string        // the request, e.g. "GET" and "/agent/integrations" (escaped, no query)
+	After        time.Duration // the client's per-call timeout (Options.Timeout)
+	Attempts     int           // attempts the call made, this one the last; 0 or 1: no retry
 }
 
 // Error says which request timed out and after how long.
@@ -101,9 +101,9 @@ func (e *TimeoutError) Unwrap() error { return context.DeadlineExceeded }
 // NetworkError is a failure to reach the API or to read its response: DNS,
 // refused or reset connections, TLS errors.
 type NetworkError struct {
-	Method, Path string
-	Err          error
-	Attempts     int // attempts the call made, this one the last; 0 or 1: no retry
+	Method, Path string // the request, e.g. "GET" and "/agent/integrations" (escaped, no query)
+	Err          error  // the cause, e.g. a *net.OpError; its text has the API key redacted
+	Attempts     int    // attempts the call made, this one the last; 0 or 1: no retry
 }
 
 // Error describes the failure.
@@ -131,10 +131,10 @@ func (e *NetworkError) TLS() bool {
 
 // DecodeError is a 2xx response whose body is not what the API documents.
 type DecodeError struct {
-	Method, Path string
-	StatusCode   int
-	Reason       string
-	Err          error
+	Method, Path string // the request, e.g. "GET" and "/agent/integrations" (escaped, no query)
+	StatusCode   int    // the 2xx status of the response
+	Reason       string // what is wrong, e.g. "its body is not valid JSON"
+	Err          error  // the decoding error, if any
 }
 
 // Error says what was wrong with the response.

@@ -31,8 +31,8 @@ import (
 // the record's own properties; what those properties mean to a model is
 // package schemas' business, not this package's.
 type Record[F any] struct {
-	Fields F                          `json:",inline"`
-	Extra  map[string]json.RawMessage `json:"-"` // fields the API returned that F does not name; nil when none
+	Fields F                          `json:",inline"` // the fields the docs name
+	Extra  map[string]json.RawMessage `json:"-"`       // fields the API returned that F does not name; nil when none
 }
 
 // UnmarshalJSON decodes a JSON object into Fields and Extra.
