@@ -240,3 +240,24 @@ func resetConn(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
+
+// exchangeLog records the exchanges an Options.Observe hook sees; it is safe
+// for concurrent use.
+type exchangeLog struct {
+	mu  sync.Mutex
+	evs []Exchange
+}
+
+// observe is an Options.Observe that records ev.
+func (l *exchangeLog) observe(_ context.Context, ev Exchange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.evs = append(l.evs, ev)
+}
+
+// exchanges returns the exchanges recorded so far, in order.
+func (l *exchangeLog) exchanges() []Exchange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Exchange(nil), l.evs...)
+}

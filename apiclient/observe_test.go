@@ -69,8 +69,7 @@ func TestObserve(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var evs []Exchange
+			var log exchangeLog
 			u := newUpstream(t, tt.handler)
 			c := newClient(t, u.URL, func(o *Options) {
 				o.MaxResponseBytes = tt.maxBody
@@ -78,17 +77,14 @@ func TestObserve(t *testing.T) {
 					if ctx == nil {
 						t.Error("Observe got a nil context")
 					}
-					mu.Lock()
-					evs = append(evs, ev)
-					mu.Unlock()
+					log.observe(ctx, ev)
 				}
 			})
 			err := tt.call(t.Context(), c)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			evs := log.exchanges()
 			if len(evs) != 1 {
 				t.Fatalf("Observe called %d times, want 1", len(evs))
 			}
@@ -107,14 +103,12 @@ func TestObserve(t *testing.T) {
 	t.Run("data of the wrong shape", func(t *testing.T) {
 		// The envelope decodes, so the exchange succeeded; the method's own
 		// check of the data fails the call after it.
-		var evs []Exchange
+		var log exchangeLog
 		u := newUpstream(t, respond(200, `{"data":"not an object"}`))
-		c := newClient(t, u.URL, func(o *Options) {
-			o.Observe = func(_ context.Context, ev Exchange) { evs = append(evs, ev) }
-		})
+		c := newClient(t, u.URL, func(o *Options) { o.Observe = log.observe })
 		_, err := c.Whoami(t.Context())
 		asDecodeError(t, err)
-		if len(evs) != 1 || evs[0].Err != nil || evs[0].StatusCode != 200 {
+		if evs := log.exchanges(); len(evs) != 1 || evs[0].Err != nil || evs[0].StatusCode != 200 {
 			t.Fatalf("Observe got %+v, want one exchange with status 200 and no error", evs)
 		}
 	})

@@ -219,9 +219,8 @@ func TestRetryRecovers(t *testing.T) {
 				respond(200, `{"data":{"agentId":"agt_1","tenantId":"t"}}`)(w, r)
 			})
 			c := newClient(t, u.URL)
-			var evs []Exchange
-			var mu sync.Mutex
-			c.observe = func(_ context.Context, ev Exchange) { mu.Lock(); evs = append(evs, ev); mu.Unlock() }
+			var log exchangeLog
+			c.observe = log.observe
 			id, err := c.Whoami(t.Context())
 			if err != nil || id.Fields.AgentID != "agt_1" {
 				t.Fatalf("Whoami = %+v, %v; want a success on the last attempt", id, err)
@@ -229,8 +228,7 @@ func TestRetryRecovers(t *testing.T) {
 			if got := len(u.requests()); got != DefaultMaxAttempts {
 				t.Errorf("upstream got %d requests, want %d", got, DefaultMaxAttempts)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			evs := log.exchanges()
 			for i, ev := range evs {
 				if ev.Attempt != i+1 || (i < len(evs)-1) != (ev.Err != nil) {
 					t.Errorf("exchange %d = attempt %d, err %v", i, ev.Attempt, ev.Err)

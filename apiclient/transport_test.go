@@ -46,16 +46,11 @@ func TestTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var evs []Exchange
+			var log exchangeLog
 			u := newUpstream(t, tt.handler)
 			c := newClient(t, u.URL, func(o *Options) {
 				o.Timeout = 100 * time.Millisecond
-				o.Observe = func(_ context.Context, ev Exchange) {
-					mu.Lock()
-					evs = append(evs, ev)
-					mu.Unlock()
-				}
+				o.Observe = log.observe
 			})
 			_, err := c.ListIntegrations(t.Context())
 			var te *TimeoutError
@@ -77,9 +72,7 @@ func TestTimeouts(t *testing.T) {
 			if strings.Contains(err.Error(), "attempts") {
 				t.Errorf("error %q mentions attempts for a single one", err)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if len(evs) != 1 || evs[0].Err != err {
+			if evs := log.exchanges(); len(evs) != 1 || evs[0].Err != err {
 				t.Errorf("Observe got %+v, want one exchange with the returned error", evs)
 			}
 		})
@@ -202,15 +195,8 @@ func TestNetworkErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var evs []Exchange
-			var mu sync.Mutex
-			c := newClient(t, tt.base(t), func(o *Options) {
-				o.Observe = func(_ context.Context, ev Exchange) {
-					mu.Lock()
-					evs = append(evs, ev)
-					mu.Unlock()
-				}
-			})
+			var log exchangeLog
+			c := newClient(t, tt.base(t), func(o *Options) { o.Observe = log.observe })
 			_, err := c.ListIntegrations(t.Context())
 			var ne *NetworkError
 			if !errors.As(err, &ne) {
@@ -231,8 +217,7 @@ func TestNetworkErrors(t *testing.T) {
 			if note := strings.Contains(err.Error(), "attempts"); note != (tt.attempts > 1) {
 				t.Errorf("error %q: mentions attempts = %v, want %v", err, note, tt.attempts > 1)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			evs := log.exchanges()
 			if len(evs) != tt.attempts || evs[len(evs)-1].Err != err {
 				t.Fatalf("Observe got %+v, want %d exchanges, the last with the returned error", evs, tt.attempts)
 			}
