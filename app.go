@@ -86,12 +86,12 @@ func newServingApp(e env, cfg config.Config, s serving) (*app, error) {
 		logger.Info("sandbox in use: an in-memory emulator of the Alfe API; no request leaves this machine", "url", sb.URL())
 	}
 	client, err := apiclient.New(apiclient.Options{
-		BaseURL:   cfg.APIURL,
-		APIKey:    cfg.APIKey,
-		UserAgent: "alfe-mcp/" + buildVersion(),
-		Timeout:   time.Duration(cfg.Timeout),
-		Retries:   cfg.Retries,
-		Observe:   tools.ObserveExchanges(logger),
+		BaseURL:     cfg.APIURL,
+		APIKey:      cfg.APIKey,
+		UserAgent:   "alfe-mcp/" + buildVersion(),
+		Timeout:     time.Duration(cfg.Timeout),
+		MaxAttempts: cfg.Retries,
+		Observe:     tools.ObserveExchanges(logger),
 	})
 	if err != nil {
 		closeSandbox(sb)

@@ -25,14 +25,14 @@ const assumedListWrapperField = "integrations"
 const assumedRegistryWrapperField = "integrations"
 
 // assumedConfigRecordField is the field of GET .../{id}/config that holds the
-// config when the answer is a record rather than the bare config map. The
-// answer is taken as a record when it has this field and its value is a JSON
-// object; otherwise the whole answer is the config.
+// config when the response is a record rather than the bare config map. The
+// response is taken as a record when it has this field and its value is a JSON
+// object; otherwise the whole response is the config.
 const assumedConfigRecordField = "config"
 
 // assumedRegistryKey returns a registry entry's id: the registry's entry
 // fields are undocumented, so "id" is read first, then "integrationId".
-func assumedRegistryKey(e RegistryEntry) string {
+func assumedRegistryKey(e RegistryEntryFields) string {
 	if e.ID != "" {
 		return e.ID
 	}
@@ -48,7 +48,7 @@ var assumedRequestIDHeaders = [...]string{"X-Request-Id", "X-Amzn-Requestid", "R
 // list leaves the parameter out.
 const assumedOAuthScopesSeparator = ","
 
-// Removal answers are undocumented: RemoveIntegration takes a 200 with any
+// Removal responses are undocumented: RemoveIntegration takes a 200 with any
 // data, and a 204, as success.
 
 // assumedErrorFields finds the code and message of an error body; the error
@@ -108,7 +108,7 @@ func assumedIdempotent(method string) bool {
 	return false
 }
 
-// assumedRetryableStatus lists the answers that say "try again": rate
+// assumedRetryableStatus lists the responses that say "try again": rate
 // limited, and the gateway and overload statuses. A 500 is taken as a bug on
 // the API's side that a retry would only repeat.
 func assumedRetryableStatus(code int) bool {

@@ -4,8 +4,8 @@
 // Every method sends one documented request through one request path
 // (Client.do): bearer auth, JSON bodies, a per-call timeout, retries of
 // idempotent requests with jittered backoff (retry.go), a cap on the size of
-// answers, the {"data": ...} envelope unwrapped, and non-2xx answers turned
-// into *APIError. The API key never appears in anything the client
+// responses, the {"data": ...} envelope unwrapped, and non-2xx responses
+// turned into *APIError. The API key never appears in anything the client
 // returns, even when the upstream echoes it back.
 package apiclient
 
@@ -22,6 +22,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
 
 // Defaults of Options.
@@ -35,7 +37,7 @@ const (
 	DefaultMaxIdleConnsPerHost = 64
 )
 
-// redacted replaces the API key wherever an answer echoes it.
+// redacted replaces the API key wherever a response echoes it.
 const redacted = "[REDACTED]"
 
 // Options configure a Client. The zero value of every field but APIKey
@@ -47,10 +49,11 @@ type Options struct {
 	// Timeout bounds a whole call, retries and their waits included;
 	// default DefaultTimeout; negative disables.
 	Timeout          time.Duration
-	MaxResponseBytes int64 // cap on an answer's body, default DefaultMaxResponseBytes
-	// Retries is the most attempts a GET, PATCH or DELETE call makes in all
-	// (default DefaultRetries; 1 disables retries). POST is never retried.
-	Retries int
+	MaxResponseBytes int64 // cap on a response's body, default DefaultMaxResponseBytes
+	// MaxAttempts is the most attempts a GET, PATCH or DELETE call makes in
+	// all, the first included (default DefaultMaxAttempts; 1 disables
+	// retries). POST is never retried.
+	MaxAttempts int
 	// HTTPClient replaces the shared client built by New; its Timeout should
 	// be zero, since the per-call timeout is applied through the context.
 	HTTPClient *http.Client
@@ -59,14 +62,25 @@ type Options struct {
 	Observe func(ctx context.Context, ev Exchange)
 }
 
-// Exchange describes one HTTP request to the API and its outcome.
+// Exchange describes one HTTP request to the API (one attempt of a call)
+// and its outcome, as Options.Observe sees it.
 type Exchange struct {
-	Method     string
-	Path       string // escaped path, without query
-	StatusCode int    // 0 when no answer arrived
-	Duration   time.Duration
-	Attempt    int   // 1 for the first attempt of a call, 2 for its first retry, ...
-	Err        error // nil on a 2xx answer
+	Method     string        // request method, e.g. "GET"
+	Path       string        // escaped path, without query
+	StatusCode int           // response status; 0 when no response arrived
+	Duration   time.Duration // from sending the request to reading the whole body
+	Attempt    int           // 1 for the first attempt of a call, 2 for its first retry, ...
+	// Err is the attempt's error, the one the call returns when this attempt
+	// is its last. It is nil when a 2xx response arrived whole and its body is
+	// empty or the {"data": ...} envelope. Otherwise it is an *APIError for a
+	// non-2xx response, a *DecodeError for a 2xx whose body is not the
+	// envelope, an error wrapping ErrResponseTooLarge for a body over
+	// Options.MaxResponseBytes (whatever the status), or a *NetworkError or
+	// *TimeoutError when no response arrived or its body broke off or
+	// stalled. Whether the data has the shape a method documents is checked
+	// after the exchange: a call whose last Exchange has a nil Err can still
+	// fail with a *DecodeError.
+	Err error
 }
 
 // Client talks to the agent API. It is safe for concurrent use; copies made
@@ -99,7 +113,7 @@ func New(opts Options) (*Client, error) {
 		maxBody: opts.MaxResponseBytes,
 		hc:      opts.HTTPClient,
 		observe: opts.Observe,
-		retry:   defaultRetryPolicy(opts.Retries),
+		retry:   defaultRetryPolicy(opts.MaxAttempts),
 	}
 	if c.ua == "" {
 		c.ua = "alfe-mcp/dev"
@@ -140,8 +154,9 @@ func (c *Client) BaseURL() string { return c.base }
 // Timeout returns the per-call timeout (0 or negative: none).
 func (c *Client) Timeout() time.Duration { return c.timeout }
 
-// Retries returns the most attempts an idempotent call makes.
-func (c *Client) Retries() int { return c.retry.attempts }
+// MaxAttempts returns the most attempts an idempotent call makes, the first
+// included.
+func (c *Client) MaxAttempts() int { return c.retry.attempts }
 
 // CloseIdleConnections closes idle connections of the underlying transport.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
@@ -154,8 +169,8 @@ type request struct {
 	body   any // marshalled as JSON when non-nil
 }
 
-// do sends r and returns the unwrapped "data" of a 2xx answer (nil for an
-// empty answer or a 204) and its status. It retries as retry.go describes,
+// do sends r and returns the unwrapped "data" of a 2xx response (nil for an
+// empty body or a 204) and its status. It retries as retry.go describes,
 // within one deadline for the whole call.
 func (c *Client) do(ctx context.Context, r request) (json.RawMessage, int, error) {
 	path, err := escapePath(r.path)
@@ -230,8 +245,8 @@ func (c *Client) newRequest(ctx context.Context, method, target string, body []b
 	return req, nil
 }
 
-// exchange sends req and reads its answer. It returns the status (0 when no
-// answer arrived), the unwrapped data and the error.
+// exchange sends req and reads its response. It returns the status (0 when no
+// response arrived), the unwrapped data and the error.
 func (c *Client) exchange(ctx context.Context, req *http.Request, method, path string) (int, json.RawMessage, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
@@ -240,7 +255,7 @@ func (c *Client) exchange(ctx context.Context, req *http.Request, method, path s
 	defer resp.Body.Close()
 
 	if resp.ContentLength > c.maxBody {
-		return resp.StatusCode, nil, fmt.Errorf("%s %s: the answer is %d bytes, over the limit of %d: %w",
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: the response is %d bytes, over the limit of %d: %w",
 			method, path, resp.ContentLength, c.maxBody, ErrResponseTooLarge)
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
@@ -248,7 +263,7 @@ func (c *Client) exchange(ctx context.Context, req *http.Request, method, path s
 		return resp.StatusCode, nil, c.transportError(ctx, method, path, err)
 	}
 	if int64(len(raw)) > c.maxBody {
-		return resp.StatusCode, nil, fmt.Errorf("%s %s: the answer is over the limit of %d bytes: %w",
+		return resp.StatusCode, nil, fmt.Errorf("%s %s: the response is over the limit of %d bytes: %w",
 			method, path, c.maxBody, ErrResponseTooLarge)
 	}
 	raw = c.redact(raw)
@@ -260,7 +275,7 @@ func (c *Client) exchange(ctx context.Context, req *http.Request, method, path s
 	if err != nil {
 		reason := err.Error()
 		if ct := resp.Header.Get("Content-Type"); !isJSONContentType(ct) {
-			reason += fmt.Sprintf(" (its Content-Type is %q, not JSON)", clip(c.redactString(ct), 100))
+			reason += fmt.Sprintf(" (its Content-Type is %q, not JSON)", prose.Clip(c.redactString(ct), 100))
 		}
 		return resp.StatusCode, nil, &DecodeError{Method: method, Path: path, StatusCode: resp.StatusCode, Reason: reason}
 	}
@@ -308,7 +323,7 @@ func unwrapData(raw []byte) (json.RawMessage, error) {
 	return data, nil
 }
 
-// transportError classifies a failure to get a complete answer.
+// transportError classifies a failure to get a complete response.
 func (c *Client) transportError(ctx context.Context, method, path string, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		if errors.Is(ctxErr, context.DeadlineExceeded) && c.timeout > 0 {

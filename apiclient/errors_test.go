@@ -2,17 +2,19 @@ package apiclient
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf16"
 )
+
+// The errors of responses: non-2xx responses as *APIError (codes, messages,
+// request ids, Retry-After) and 2xx responses that do not decode as
+// *DecodeError.
 
 func TestAPIErrors(t *testing.T) {
 	tests := []struct {
@@ -240,7 +242,7 @@ func TestStatusText(t *testing.T) {
 	}
 }
 
-// TestAPIErrorEveryMethod checks that every method turns non-2xx answers into
+// TestAPIErrorEveryMethod checks that every method turns non-2xx responses into
 // *APIError, found by errors.As through any wrapping.
 func TestAPIErrorEveryMethod(t *testing.T) {
 	for _, status := range []int{400, 401, 403, 404, 409, 422, 429, 500, 502, 503} {
@@ -274,7 +276,7 @@ func TestAPIErrorLongMessageClipped(t *testing.T) {
 	}
 }
 
-// TestDecodeErrors checks 2xx answers whose body is not what the API
+// TestDecodeErrors checks 2xx responses whose body is not what the API
 // documents.
 func TestDecodeErrors(t *testing.T) {
 	tests := []struct {
@@ -392,215 +394,23 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
-// keyEcho returns a handler that echoes the request's bearer key in the
-// answer's headers and in the body made by body.
-func keyEcho(status int, contentType string, body func(key string) string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		w.Header().Set("X-Request-Id", key)
-		w.Header().Set("Retry-After", key)
-		w.Header().Set("X-Echo", key)
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", token="`+key+`"`)
-		w.Header().Set("Content-Type", contentType)
-		w.WriteHeader(status)
-		_, _ = io.WriteString(w, body(key))
-	}
-}
-
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
-// jsonStringUEscaped encodes s as a JSON string with every character
-// \u-escaped, as some encoders do for non-ASCII or "unsafe" text.
-func jsonStringUEscaped(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		if r > 0xFFFF {
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-			continue
-		}
-		fmt.Fprintf(&b, `\u%04x`, r)
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-// jsonStringSlashEscaped encodes s as a JSON string with "/" escaped as "\/",
-// as PHP's json_encode does.
-func jsonStringSlashEscaped(s string) string {
-	return strings.ReplaceAll(jsonString(s), "/", `\/`)
-}
-
-// TestKeySecrecy has the upstream echo the key everywhere; no error text and
-// no returned value may carry it.
-func TestKeySecrecy(t *testing.T) {
-	keys := []string{
-		testKey,
-		`sk<&>"q\uote'` + "\u2028end", // characters JSON and HTML escape
-	}
-	bodies := []struct {
-		name        string
-		status      int
-		contentType string
-		body        func(key string) string
-	}{
-		{"json error object", 401, "application/json", func(k string) string {
-			return `{"error":{"code":` + jsonString(k) + `,"message":` + jsonString("bad key "+k) + `}}`
-		}},
-		{"json error string", 403, "application/json", func(k string) string {
-			return `{"error":` + jsonString("key "+k+" is revoked") + `}`
-		}},
-		{"json data error", 500, "application/json", func(k string) string {
-			return `{"data":{"error":` + jsonString(k) + `}}`
-		}},
-		{"plain text", 500, "text/plain", func(k string) string { return "your key is " + k + "\n" }},
-		{"html title", 502, "text/html", func(k string) string {
-			return "<html><head><title>key " + html.EscapeString(k) + "</title></head></html>"
-		}},
-		{"html raw title", 502, "text/html", func(k string) string {
-			return "<html><head><title>key " + k + "</title></head></html>"
-		}},
-		{"success envelope", 200, "application/json", func(k string) string {
-			return `{"data":{"integrationId":"github","agentId":` + jsonString(k) + `,"tenantId":` + jsonString(k) +
-				`,"provider":` + jsonString(k) + `,"url":` + jsonString("https://x.test/?k="+k) +
-				`,"status":` + jsonString(k) + `,"config":{"token":` + jsonString(k) + `,"nested":{"k":` + jsonString(k) + `}}` +
-				`,"integrations":[{"id":` + jsonString(k) + `,"integrationId":"github","config":{"k":` + jsonString(k) + `}}]` +
-				`,"echo":` + jsonString(k) + `,` + jsonString(k) + `:1}}`
-		}},
-		{"success list", 200, "application/json", func(k string) string {
-			return `{"data":[{"integrationId":` + jsonString(k) + `,"config":{"token":` + jsonString(k) + `}}]}`
-		}},
-		{"not json on 200", 200, "application/json", func(k string) string { return "{" + k }},
-		{"success all escaped", 200, "application/json", func(k string) string {
-			e := jsonStringUEscaped(k)
-			return `{"data":{"integrationId":"github","agentId":` + e + `,"provider":` + e + `,"url":` + e +
-				`,"config":{"token":` + e + `},"integrations":[{"id":` + e + `}],"echo":` + e + `}}`
-		}},
-		{"success slash escaped", 200, "application/json", func(k string) string {
-			e := jsonStringSlashEscaped(k)
-			return `{"data":{"integrationId":"github","agentId":` + e + `,"provider":` + e + `,"url":` + e +
-				`,"config":{"token":` + e + `},"integrations":[{"id":` + e + `}],"echo":` + e + `}}`
-		}},
-		{"success list all escaped", 200, "application/json", func(k string) string {
-			return `{"data":[{"integrationId":"github","config":{"token":` + jsonStringUEscaped(k) + `}}]}`
-		}},
-		{"error all escaped", 400, "application/json", func(k string) string {
-			return `{"error":{"code":` + jsonStringUEscaped(k) + `,"message":` + jsonStringUEscaped("bad "+k) + `}}`
-		}},
-		{"error slash escaped", 400, "application/json", func(k string) string {
-			return `{"error":` + jsonStringSlashEscaped(k) + `}`
-		}},
-	}
-	for ki, key := range keys {
-		for _, b := range bodies {
-			for _, cl := range allCalls {
-				t.Run(fmt.Sprintf("key%d/%s/%s", ki, b.name, cl.name), func(t *testing.T) {
-					u := newUpstream(t, keyEcho(b.status, b.contentType, b.body))
-					c := newClient(t, u.URL, func(o *Options) { o.APIKey = key; o.Retries = 1 })
-					res, err := cl.run(t.Context(), c)
-					if got := u.only(t).Header.Get("Authorization"); got != "Bearer "+key {
-						t.Fatalf("upstream saw Authorization %q", got)
-					}
-					if err != nil {
-						assertNoKey(t, "error", err.Error(), key)
-						assertNoKey(t, "error (%+v)", fmt.Sprintf("%+v", err), key)
-						var apiErr *APIError
-						if errors.As(err, &apiErr) {
-							assertNoKey(t, "APIError fields", fmt.Sprintf("%#v", *apiErr), key)
-						}
-						var de *DecodeError
-						if errors.As(err, &de) {
-							assertNoKey(t, "DecodeError fields", fmt.Sprintf("%#v", *de), key)
-						}
-					}
-					if b.status >= 300 && err == nil {
-						t.Fatalf("status %d gave no error", b.status)
-					}
-					if res != nil {
-						out := mustMarshal(t, res)
-						assertNoKey(t, "marshalled result", string(out), key)
-						assertNoKey(t, "result", fmt.Sprintf("%#v", res), key)
-						if esc := jsonString(key); strings.Contains(string(out), esc[1:len(esc)-1]) {
-							t.Errorf("marshalled result contains the JSON-escaped key: %s", out)
-						}
-					}
-				})
-			}
-		}
-	}
-}
-
-// TestKeySecrecyNetworkError has the upstream answer with the key as a
-// malformed status line, which Go's HTTP client quotes in its error.
-func TestKeySecrecyNetworkError(t *testing.T) {
-	u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Errorf("hijack: %v", err)
-			return
-		}
-		defer conn.Close()
-		_, _ = io.WriteString(conn, key+"\r\n\r\n")
-	})
-	c := newClient(t, u.URL)
-	_, err := c.Whoami(t.Context())
-	var ne *NetworkError
-	if !errors.As(err, &ne) {
-		t.Fatalf("err = %v (%T), want a *NetworkError", err, err)
-	}
-	assertNoKey(t, "NetworkError", err.Error(), testKey)
-	assertNoKey(t, "NetworkError cause", ne.Err.Error(), testKey)
-	if !strings.Contains(err.Error(), redacted) {
-		t.Errorf("NetworkError %q does not show the redaction (the test did not reach the key)", err)
-	}
-}
-
-// TestKeySecrecyTransportErrors checks the texts of the other transport
-// failures.
-func TestKeySecrecyTransportErrors(t *testing.T) {
-	stall := newUpstream(t, func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+// TestNetworkErrorTLS checks which failures NetworkError.TLS reports.
+func TestNetworkErrorTLS(t *testing.T) {
 	for _, tt := range []struct {
 		name string
-		base string
-		opts func(*Options)
+		err  error
+		want bool
 	}{
-		{"refused", "http://" + closedAddr(t), nil},
-		{"timeout", stall.URL, func(o *Options) { o.Timeout = 50 * time.Millisecond }},
+		{"unknown authority", x509.UnknownAuthorityError{}, true},
+		{"verification", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, true},
+		{"another host", x509.HostnameError{Host: "x"}, true},
+		{"expired", x509.CertificateInvalidError{Reason: x509.Expired}, true},
+		{"TLS to plain HTTP", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, true},
+		{"wrapped", fmt.Errorf("dial: %w", x509.UnknownAuthorityError{}), true},
+		{"refused", errors.New("connection refused"), false},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			mods := []func(*Options){}
-			if tt.opts != nil {
-				mods = append(mods, tt.opts)
-			}
-			c := newClient(t, tt.base, mods...)
-			_, err := c.ListIntegrations(t.Context())
-			if err == nil {
-				t.Fatal("no error")
-			}
-			assertNoKey(t, "error", err.Error(), testKey)
-			var ne *NetworkError
-			var te *TimeoutError
-			if !errors.As(err, &ne) && !errors.As(err, &te) {
-				t.Errorf("err = %v (%T)", err, err)
-			}
-		})
-	}
-}
-
-// TestRedact checks the redaction helper on its own.
-func TestRedact(t *testing.T) {
-	c := &Client{key: `a"b<c`}
-	got := string(c.redact([]byte(`x a"b<c y "a\"b\u003cc" z`)))
-	if want := `x [REDACTED] y "[REDACTED]" z`; got != want {
-		t.Errorf("redact = %q, want %q", got, want)
-	}
-	empty := &Client{}
-	if got := string(empty.redact([]byte("abc"))); got != "abc" {
-		t.Errorf("redact without a key = %q", got)
+		if got := (&NetworkError{Err: tt.err}).TLS(); got != tt.want {
+			t.Errorf("%s: TLS() = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

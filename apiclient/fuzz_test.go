@@ -17,7 +17,7 @@ import (
 // the characters JSON and HTML escape.
 var fuzzKeys = [...]string{testKey, `sk<&>"q\uote'end`}
 
-// FuzzErrorBody feeds arbitrary error answers to newAPIError (and so to
+// FuzzErrorBody feeds arbitrary error responses to newAPIError (and so to
 // parseErrorBody and parseRetryAfter), as exchange does: the body redacted
 // first. It never panics, never returns the key, and keeps its fields short
 // and on one line.
@@ -80,17 +80,17 @@ func FuzzErrorBody(f *testing.F) {
 	})
 }
 
-// fuzzStatuses are the statuses FuzzDecodeAnswers picks from (no 3xx: the
+// fuzzStatuses are the statuses FuzzDecodeResponses picks from (no 3xx: the
 // client would follow a redirect).
 var fuzzStatuses = [...]int{200, 201, 204, 400, 404, 409, 429, 500, 502, 503}
 
-// FuzzDecodeAnswers feeds an arbitrary answer to every client method,
+// FuzzDecodeResponses feeds an arbitrary response to every client method,
 // through the real request path (envelope, redaction, record decoding) over
 // a transport that needs no network. Nothing panics, a success marshals to
 // JSON, and neither results nor errors carry the key.
 //
-//	go test -run '^$' -fuzz '^FuzzDecodeAnswers$' -fuzztime 30s ./apiclient
-func FuzzDecodeAnswers(f *testing.F) {
+//	go test -run '^$' -fuzz '^FuzzDecodeResponses$' -fuzztime 30s ./apiclient
+func FuzzDecodeResponses(f *testing.F) {
 	seeds := []string{
 		``, `null`, `{}`, `[]`, `{"data":null}`, `{"data":[]}`, `{"data":{}}`,
 		`{"data":[{"integrationId":"github","status":"active","version":"1.0.3","config":{"defaultBranch":"main","limit":12345678901234567890},"connectedAt":"2025-01-01T00:00:00Z"}]}`,
@@ -122,7 +122,7 @@ func FuzzDecodeAnswers(f *testing.F) {
 				Body: io.NopCloser(bytes.NewReader(body)),
 			}, nil
 		})}
-		c, err := New(Options{BaseURL: "http://127.0.0.1:1", APIKey: key, HTTPClient: hc, Retries: 1})
+		c, err := New(Options{BaseURL: "http://127.0.0.1:1", APIKey: key, HTTPClient: hc, MaxAttempts: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,15 +135,15 @@ func FuzzDecodeAnswers(f *testing.F) {
 				var de *DecodeError
 				var apiErr *APIError
 				if status < 300 && !errors.As(err, &de) && !errors.Is(err, ErrResponseTooLarge) {
-					t.Fatalf("%s: a %d answer failed with %T, want a *DecodeError: %v", cl.name, status, err, err)
+					t.Fatalf("%s: a %d response failed with %T, want a *DecodeError: %v", cl.name, status, err, err)
 				}
 				if status >= 300 && !errors.As(err, &apiErr) {
-					t.Fatalf("%s: a %d answer failed with %T, want an *APIError: %v", cl.name, status, err, err)
+					t.Fatalf("%s: a %d response failed with %T, want an *APIError: %v", cl.name, status, err, err)
 				}
 				continue
 			}
 			if status >= 300 {
-				t.Fatalf("%s: a %d answer succeeded", cl.name, status)
+				t.Fatalf("%s: a %d response succeeded", cl.name, status)
 			}
 			out, err := json.Marshal(res)
 			if err != nil {

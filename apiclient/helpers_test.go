@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -80,8 +81,8 @@ func newUpstream(t *testing.T, h http.HandlerFunc) *upstream {
 	return u
 }
 
-// answer is a handler that replies with a fixed status, headers and body.
-func answer(status int, body string, headers ...string) http.HandlerFunc {
+// respond is a handler that replies with a fixed status, headers and body.
+func respond(status int, body string, headers ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		for i := 0; i+1 < len(headers); i += 2 {
 			w.Header().Set(headers[i], headers[i+1])
@@ -115,10 +116,10 @@ func newClient(t *testing.T, base string, mods ...func(*Options)) *Client {
 // unless ctx is already done, so retries need no real waiting.
 func skipWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
-// serveOnce starts an upstream answering status/body and a client of it.
+// serveOnce starts an upstream responding status/body and a client of it.
 func serveOnce(t *testing.T, status int, body string, headers ...string) (*upstream, *Client) {
 	t.Helper()
-	u := newUpstream(t, answer(status, body, headers...))
+	u := newUpstream(t, respond(status, body, headers...))
 	return u, newClient(t, u.URL)
 }
 
@@ -202,4 +203,61 @@ func assertNoKey(t *testing.T, what, s, key string) {
 	if strings.Contains(s, key) || strings.Contains(s, strings.Join(strings.Fields(key), " ")) {
 		t.Errorf("%s contains the API key: %s", what, s)
 	}
+}
+
+// closedAddr returns the address of a loopback listener that has been closed.
+func closedAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// hijacker returns a handler that takes over the connection and runs f on it.
+func hijacker(t *testing.T, f func(net.Conn)) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		f(conn)
+	}
+}
+
+// resetConn drops the connection with a TCP reset, before any response.
+func resetConn(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(interface{ SetLinger(int) error }); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// exchangeLog records the exchanges an Options.Observe hook sees; it is safe
+// for concurrent use.
+type exchangeLog struct {
+	mu  sync.Mutex
+	evs []Exchange
+}
+
+// observe is an Options.Observe that records ev.
+func (l *exchangeLog) observe(_ context.Context, ev Exchange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.evs = append(l.evs, ev)
+}
+
+// exchanges returns the exchanges recorded so far, in order.
+func (l *exchangeLog) exchanges() []Exchange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Exchange(nil), l.evs...)
 }

@@ -11,25 +11,6 @@ import (
 	"strings"
 )
 
-// Registry is the catalogue of integrations an agent can install.
-type Registry struct {
-	Integrations []RegistryEntry `json:"integrations" jsonschema_description:"Integrations the agent can install."`
-	// Extra holds fields the API returned next to the list.
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *Registry) UnmarshalJSON(b []byte) error {
-	type plain Registry
-	return decodeRecord(b, (*plain)(r), &r.Extra)
-}
-
-// MarshalJSON writes the named fields and Extra.
-func (r Registry) MarshalJSON() ([]byte, error) {
-	type plain Registry
-	return encodeRecord(plain(r), r.Extra)
-}
-
 // InstallRequest is the body of an install.
 type InstallRequest struct {
 	IntegrationID string         // required, e.g. "github"
@@ -68,10 +49,10 @@ func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
 	var reg Registry
 	switch firstByte(data) {
 	case '[':
-		err = json.Unmarshal(data, &reg.Integrations)
+		err = json.Unmarshal(data, &reg.Fields.Integrations)
 	case '{':
 		err = json.Unmarshal(data, &reg)
-		if err == nil && reg.Integrations == nil {
+		if err == nil && reg.Fields.Integrations == nil {
 			err = fmt.Errorf("no %q list", assumedRegistryWrapperField)
 		}
 	default:
@@ -80,15 +61,15 @@ func (c *Client) GetRegistry(ctx context.Context) (Registry, error) {
 	if err != nil {
 		return Registry{}, c.decodeError(method, path, status, err)
 	}
-	if reg.Integrations == nil {
-		reg.Integrations = []RegistryEntry{}
+	if reg.Fields.Integrations == nil {
+		reg.Fields.Integrations = []RegistryEntry{}
 	}
 	return reg, nil
 }
 
 // InstallIntegration installs an integration on the agent
 // (POST /agent/integrations) and returns the install record. When the API
-// answers without a record, the result names only the integration.
+// responds without a record, the result names only the integration.
 func (c *Client) InstallIntegration(ctx context.Context, in InstallRequest) (Integration, error) {
 	const method = http.MethodPost
 	path := []string{"agent", "integrations"}
@@ -129,23 +110,23 @@ func (c *Client) GetIntegrationConfig(ctx context.Context, integrationID string)
 	if inner, ok := fields[assumedConfigRecordField]; ok && firstByte(inner) == '{' {
 		err = json.Unmarshal(data, &out)
 	} else {
-		out.Config = data // the bare config map
+		out.Fields.Config = data // the bare config map
 	}
 	if err != nil {
 		return IntegrationConfig{}, c.decodeError(method, path, status, err)
 	}
-	if out.IntegrationID == "" {
-		out.IntegrationID = integrationID
+	if out.Fields.IntegrationID == "" {
+		out.Fields.IntegrationID = integrationID
 	}
-	if out.Config == nil {
-		out.Config = json.RawMessage(`{}`)
+	if out.Fields.Config == nil {
+		out.Fields.Config = json.RawMessage(`{}`)
 	}
 	return out, nil
 }
 
 // UpdateIntegrationConfig changes the configuration of an installed
 // integration (PATCH /agent/integrations/{id}) and returns the install
-// record; when the API answers without one, the result names only the
+// record; when the API responds without one, the result names only the
 // integration.
 func (c *Client) UpdateIntegrationConfig(ctx context.Context, integrationID string, config map[string]any) (Integration, error) {
 	const method = http.MethodPatch
@@ -172,7 +153,6 @@ func (c *Client) RemoveIntegration(ctx context.Context, integrationID string) er
 // consent URL for a person to open
 // (GET /agent/integrations/oauth/url?provider=...&scopes=a,b).
 func (c *Client) GetOAuthURL(ctx context.Context, provider string, scopes []string) (OAuthURL, error) {
-	const method = http.MethodGet
 	path := []string{"agent", "integrations", "oauth", "url"}
 	if provider == "" {
 		return OAuthURL{}, fmt.Errorf("%w: provider is empty", ErrInvalidArgument)
@@ -186,62 +166,61 @@ func (c *Client) GetOAuthURL(ctx context.Context, provider string, scopes []stri
 		}
 		q.Set("scopes", strings.Join(scopes, assumedOAuthScopesSeparator))
 	}
-	data, status, err := c.do(ctx, request{method: method, path: path, query: q})
-	if err != nil {
-		return OAuthURL{}, err
-	}
-	var out OAuthURL
-	if err := decodeObject(data, &out); err != nil {
-		return OAuthURL{}, c.decodeError(method, path, status, err)
-	}
-	if out.URL == "" {
-		return OAuthURL{}, c.decodeError(method, path, status, errors.New(`no "url"`))
-	}
-	return out, nil
+	return getObject(ctx, c, path, q, func(out *OAuthURL) error {
+		if out.Fields.URL == "" {
+			return errors.New(`no "url"`)
+		}
+		return nil
+	})
 }
 
 // GetOAuthStatus reports whether the agent has an account of provider
 // connected (GET /agent/integrations/oauth/status?provider=...).
 func (c *Client) GetOAuthStatus(ctx context.Context, provider string) (OAuthStatus, error) {
-	const method = http.MethodGet
 	path := []string{"agent", "integrations", "oauth", "status"}
 	if provider == "" {
 		return OAuthStatus{}, fmt.Errorf("%w: provider is empty", ErrInvalidArgument)
 	}
-	data, status, err := c.do(ctx, request{method: method, path: path, query: url.Values{"provider": {provider}}})
-	if err != nil {
-		return OAuthStatus{}, err
+	out, err := getObject[OAuthStatus](ctx, c, path, url.Values{"provider": {provider}}, nil)
+	if err == nil && out.Fields.Provider == "" {
+		out.Fields.Provider = provider
 	}
-	var out OAuthStatus
-	if err := decodeObject(data, &out); err != nil {
-		return OAuthStatus{}, c.decodeError(method, path, status, err)
-	}
-	if out.Provider == "" {
-		out.Provider = provider
-	}
-	return out, nil
+	return out, err
 }
 
 // Whoami returns the agent and tenant the API key belongs to
 // (GET /agent/identity/whoami).
 func (c *Client) Whoami(ctx context.Context) (Identity, error) {
-	const method = http.MethodGet
 	path := []string{"agent", "identity", "whoami"}
-	data, status, err := c.do(ctx, request{method: method, path: path})
+	return getObject(ctx, c, path, nil, func(out *Identity) error {
+		if out.Fields.AgentID == "" {
+			return errors.New(`no "agentId"`)
+		}
+		return nil
+	})
+}
+
+// getObject sends GET path?query and decodes its data, a JSON object, into
+// a T; check, when not nil, says what the object lacks. Data of another
+// shape, or an object that fails check, is a *DecodeError.
+func getObject[T any](ctx context.Context, c *Client, path []string, query url.Values, check func(*T) error) (T, error) {
+	var out T
+	data, status, err := c.do(ctx, request{method: http.MethodGet, path: path, query: query})
 	if err != nil {
-		return Identity{}, err
+		return out, err
 	}
-	var out Identity
-	if err := decodeObject(data, &out); err != nil {
-		return Identity{}, c.decodeError(method, path, status, err)
+	err = decodeObject(data, &out)
+	if err == nil && check != nil {
+		err = check(&out)
 	}
-	if out.AgentID == "" {
-		return Identity{}, c.decodeError(method, path, status, errors.New(`no "agentId"`))
+	if err != nil {
+		var zero T
+		return zero, c.decodeError(http.MethodGet, path, status, err)
 	}
 	return out, nil
 }
 
-// decodeIntegration decodes an install record; an empty answer gives a record
+// decodeIntegration decodes an install record; an empty response gives a record
 // that names only the integration.
 func (c *Client) decodeIntegration(method string, path []string, status int, data json.RawMessage, id string) (Integration, error) {
 	var out Integration
@@ -250,8 +229,8 @@ func (c *Client) decodeIntegration(method string, path []string, status int, dat
 			return Integration{}, c.decodeError(method, path, status, err)
 		}
 	}
-	if out.IntegrationID == "" {
-		out.IntegrationID = id
+	if out.Fields.IntegrationID == "" {
+		out.Fields.IntegrationID = id
 	}
 	return out, nil
 }

@@ -41,11 +41,11 @@ func TestListIntegrationsShapes(t *testing.T) {
 				t.Errorf("empty list marshals as %s, want []", out)
 			}
 			for _, in := range list {
-				if in.IntegrationID != "github" || in.Status != "active" || in.Version != "1.0.3" {
+				if in.Fields.IntegrationID != "github" || in.Fields.Status != "active" || in.Fields.Version != "1.0.3" {
 					t.Errorf("record = %+v", in)
 				}
-				if !strings.Contains(string(in.Config), bigInt) {
-					t.Errorf("config = %s, want the exact %s", in.Config, bigInt)
+				if !strings.Contains(string(in.Fields.Config), bigInt) {
+					t.Errorf("config = %s, want the exact %s", in.Fields.Config, bigInt)
 				}
 				if got := string(in.Extra["connectedAt"]); got != `"2025-01-01T00:00:00Z"` {
 					t.Errorf("Extra[connectedAt] = %s", got)
@@ -78,11 +78,11 @@ func TestGetRegistryShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if reg.Integrations == nil {
+			if reg.Fields.Integrations == nil {
 				t.Fatal("Integrations is nil")
 			}
-			if len(reg.Integrations) != tt.wantLen {
-				t.Fatalf("len = %d, want %d", len(reg.Integrations), tt.wantLen)
+			if len(reg.Fields.Integrations) != tt.wantLen {
+				t.Fatalf("len = %d, want %d", len(reg.Fields.Integrations), tt.wantLen)
 			}
 			if tt.wantExtra != "" && reg.Extra[tt.wantExtra] == nil {
 				t.Errorf("Extra = %v, want %q kept", reg.Extra, tt.wantExtra)
@@ -91,8 +91,8 @@ func TestGetRegistryShapes(t *testing.T) {
 			if tt.wantLen == 0 && !strings.Contains(string(out), `"integrations":[]`) {
 				t.Errorf("empty registry marshals as %s", out)
 			}
-			for _, e := range reg.Integrations {
-				if e.Key() != "github" || e.Name != "GitHub" || e.Category != "developer" || e.Version != "1.0.3" {
+			for _, e := range reg.Fields.Integrations {
+				if e.Fields.Key() != "github" || e.Fields.Name != "GitHub" || e.Fields.Category != "developer" || e.Fields.Version != "1.0.3" {
 					t.Errorf("entry = %+v", e)
 				}
 				if !jsonEqual(t, mustMarshal(t, e), []byte(entry)) {
@@ -124,7 +124,7 @@ func TestRegistryEntryKey(t *testing.T) {
 		if err := json.Unmarshal([]byte(tt.json), &e); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.Key(); got != tt.want {
+		if got := e.Fields.Key(); got != tt.want {
 			t.Errorf("Key() of %s = %q, want %q", tt.json, got, tt.want)
 		}
 	}
@@ -184,11 +184,11 @@ func TestGetIntegrationConfigShapes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if cfg.IntegrationID != tt.wantID {
-				t.Errorf("IntegrationID = %q, want %q", cfg.IntegrationID, tt.wantID)
+			if cfg.Fields.IntegrationID != tt.wantID {
+				t.Errorf("IntegrationID = %q, want %q", cfg.Fields.IntegrationID, tt.wantID)
 			}
-			if cfg.Config == nil || !jsonEqual(t, cfg.Config, mustMarshal(t, tt.want)) {
-				t.Errorf("Config = %s, want %#v", cfg.Config, tt.want)
+			if cfg.Fields.Config == nil || !jsonEqual(t, cfg.Fields.Config, mustMarshal(t, tt.want)) {
+				t.Errorf("Config = %s, want %#v", cfg.Fields.Config, tt.want)
 			}
 			for _, k := range tt.wantExtra {
 				if cfg.Extra[k] == nil {
@@ -216,7 +216,7 @@ func TestGetIntegrationConfigShapes(t *testing.T) {
 	})
 }
 
-func TestInstallAndUpdateAnswers(t *testing.T) {
+func TestInstallAndUpdateResponses(t *testing.T) {
 	tests := []struct {
 		name   string
 		status int
@@ -225,12 +225,12 @@ func TestInstallAndUpdateAnswers(t *testing.T) {
 		extra  string
 	}{
 		{"record", 201, `{"data":{"integrationId":"github","status":"pending","version":"1.0.3","config":{},"installedAt":"now"}}`,
-			Integration{IntegrationID: "github", Status: "pending", Version: "1.0.3", Config: json.RawMessage(`{}`)}, "installedAt"},
-		{"record without id", 200, `{"data":{"status":"active"}}`, Integration{IntegrationID: "github", Status: "active"}, ""},
-		{"null data", 200, `{"data":null}`, Integration{IntegrationID: "github"}, ""},
-		{"empty body", 200, ``, Integration{IntegrationID: "github"}, ""},
-		{"no content", 204, ``, Integration{IntegrationID: "github"}, ""},
-		{"accepted", 202, `{"data":{"integrationId":"github","status":"installing"}}`, Integration{IntegrationID: "github", Status: "installing"}, ""},
+			Integration{Fields: IntegrationFields{IntegrationID: "github", Status: "pending", Version: "1.0.3", Config: json.RawMessage(`{}`)}}, "installedAt"},
+		{"record without id", 200, `{"data":{"status":"active"}}`, Integration{Fields: IntegrationFields{IntegrationID: "github", Status: "active"}}, ""},
+		{"null data", 200, `{"data":null}`, Integration{Fields: IntegrationFields{IntegrationID: "github"}}, ""},
+		{"empty body", 200, ``, Integration{Fields: IntegrationFields{IntegrationID: "github"}}, ""},
+		{"no content", 204, ``, Integration{Fields: IntegrationFields{IntegrationID: "github"}}, ""},
+		{"accepted", 202, `{"data":{"integrationId":"github","status":"installing"}}`, Integration{Fields: IntegrationFields{IntegrationID: "github", Status: "installing"}}, ""},
 	}
 	calls := []struct {
 		name string
@@ -264,7 +264,7 @@ func TestInstallAndUpdateAnswers(t *testing.T) {
 	}
 }
 
-func TestRemoveIntegrationAnswers(t *testing.T) {
+func TestRemoveIntegrationResponses(t *testing.T) {
 	tests := []struct {
 		name   string
 		status int
@@ -299,14 +299,14 @@ func TestRemoveIntegrationAnswers(t *testing.T) {
 	})
 }
 
-func TestOAuthAnswers(t *testing.T) {
+func TestOAuthResponses(t *testing.T) {
 	t.Run("url", func(t *testing.T) {
 		_, c := serveOnce(t, 200, `{"data":{"url":"https://github.com/login/oauth/authorize?client_id=x&state=y","expiresIn":600,"state":"y"}}`)
 		got, err := c.GetOAuthURL(t.Context(), "github", []string{"repo"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.URL != "https://github.com/login/oauth/authorize?client_id=x&state=y" || got.ExpiresIn != 600 {
+		if got.Fields.URL != "https://github.com/login/oauth/authorize?client_id=x&state=y" || got.Fields.ExpiresIn != 600 {
 			t.Errorf("OAuthURL = %+v", got)
 		}
 		if string(got.Extra["state"]) != `"y"` {
@@ -321,9 +321,9 @@ func TestOAuthAnswers(t *testing.T) {
 			body string
 			want OAuthStatus
 		}{
-			{`{"data":{"provider":"github","connected":true}}`, OAuthStatus{Provider: "github", Connected: true}},
-			{`{"data":{"connected":false}}`, OAuthStatus{Provider: "slack"}},
-			{`{"data":{"provider":"slack","connected":true,"account":{"team":"T1"}}}`, OAuthStatus{Provider: "slack", Connected: true}},
+			{`{"data":{"provider":"github","connected":true}}`, OAuthStatus{Fields: OAuthStatusFields{Provider: "github", Connected: true}}},
+			{`{"data":{"connected":false}}`, OAuthStatus{Fields: OAuthStatusFields{Provider: "slack"}}},
+			{`{"data":{"provider":"slack","connected":true,"account":{"team":"T1"}}}`, OAuthStatus{Fields: OAuthStatusFields{Provider: "slack", Connected: true}}},
 		}
 		for _, tt := range tests {
 			_, c := serveOnce(t, 200, tt.body)
@@ -343,32 +343,16 @@ func TestOAuthAnswers(t *testing.T) {
 	})
 }
 
-func TestWhoamiAnswer(t *testing.T) {
+func TestWhoamiResponse(t *testing.T) {
 	_, c := serveOnce(t, 200, `{"data":{"agentId":"agt_123","tenantId":"ten_9","name":"Scout","createdAt":1700000000000}}`)
 	id, err := c.Whoami(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id.AgentID != "agt_123" || id.TenantID != "ten_9" {
+	if id.Fields.AgentID != "agt_123" || id.Fields.TenantID != "ten_9" {
 		t.Errorf("Identity = %+v", id)
 	}
 	if string(id.Extra["name"]) != `"Scout"` || string(id.Extra["createdAt"]) != "1700000000000" {
 		t.Errorf("Extra = %v", id.Extra)
-	}
-}
-
-// TestRawExtraKeptVerbatim checks that data without the key is not
-// rewritten: escapes and number spellings in Extra survive byte for byte.
-func TestRawExtraKeptVerbatim(t *testing.T) {
-	_, c := serveOnce(t, 200, `{"data":{"agentId":"agt_1","tenantId":"t","note":"caf\u00e9 \/ ok","n":1.50e3}}`)
-	id, err := c.Whoami(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := string(id.Extra["note"]); got != `"caf\u00e9 \/ ok"` {
-		t.Errorf("Extra[note] = %s", got)
-	}
-	if got := string(id.Extra["n"]); got != `1.50e3` {
-		t.Errorf("Extra[n] = %s", got)
 	}
 }

@@ -8,140 +8,121 @@ import (
 	"strings"
 )
 
-// The records below name the fields the docs show and keep every other field
-// the API returns in Extra, so that what the API adds later reaches callers.
-// Free-form configuration stays raw JSON (always an object): it is passed
-// through byte for byte, never decoded, so numbers stay exact and answers
-// cost one parse.
+// The API's objects are records: each names the fields the docs show and
+// keeps every other field the API returns, so that what the API adds later
+// reaches callers. Free-form configuration stays raw JSON (always an
+// object): it is passed through byte for byte, never decoded, so numbers
+// stay exact and responses cost one parse.
 
-// Integration is an integration installed on the agent (an install record).
-type Integration struct {
-	IntegrationID string          `json:"integrationId,omitempty" jsonschema_description:"Id of the integration, as in the registry (e.g. github)."`
-	Status        string          `json:"status,omitempty" jsonschema_description:"Lifecycle status as the API reports it, e.g. active, pending, error."`
-	Version       string          `json:"version,omitempty" jsonschema_description:"Installed version."`
-	Config        json.RawMessage `json:"config,omitempty" jsonschema:"type=object" jsonschema_description:"The integration's configuration."`
-	// Extra holds fields the API returned that are not named above.
-	Extra map[string]json.RawMessage `json:"-"`
+// Record is an object of the agent API: the fields its docs name, in Fields,
+// and every other field the object had, kept as raw JSON in Extra.
+//
+// F is a struct of exported fields with json tags and no JSON methods of its
+// own. Decoding matches its JSON names exactly (encoding/json would also
+// match them case-insensitively, taking a field the API may add later for a
+// documented one); a null leaves a field at its zero value; a
+// json.RawMessage field must hold a JSON object. Decoding fails on a body
+// that is not a JSON object, or on a named field of the wrong JSON type.
+//
+// Encoding writes Fields as encoding/json does, then Extra's members in key
+// order. A member of Extra that names a field of F, or holds invalid JSON,
+// is left out: Extra is a public field, and must not make a record say what
+// it does not. The inline tag tells schema generators to flatten Fields into
+// the record's own properties; what those properties mean to a model is
+// package schemas' business, not this package's.
+type Record[F any] struct {
+	Fields F                          `json:",inline"` // the fields the docs name
+	Extra  map[string]json.RawMessage `json:"-"`       // fields the API returned that F does not name; nil when none
 }
 
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *Integration) UnmarshalJSON(b []byte) error {
-	type plain Integration
-	return decodeRecord(b, (*plain)(r), &r.Extra)
+// UnmarshalJSON decodes a JSON object into Fields and Extra.
+func (r *Record[F]) UnmarshalJSON(b []byte) error {
+	return decodeRecord(b, &r.Fields, &r.Extra)
 }
 
-// MarshalJSON writes the named fields and Extra.
-func (r Integration) MarshalJSON() ([]byte, error) {
-	type plain Integration
-	return encodeRecord(plain(r), r.Extra)
+// MarshalJSON encodes Fields, then Extra.
+func (r Record[F]) MarshalJSON() ([]byte, error) {
+	return encodeRecord(r.Fields, r.Extra)
 }
 
-// RegistryEntry is an integration the registry offers. Its fields are
-// undocumented; the id may come as "id" or "integrationId".
-type RegistryEntry struct {
-	ID            string `json:"id,omitempty" jsonschema_description:"Integration id to pass to install_integration."`
-	IntegrationID string `json:"integrationId,omitempty" jsonschema_description:"Integration id, when the registry names it so."`
-	Name          string `json:"name,omitempty" jsonschema_description:"Display name."`
-	Description   string `json:"description,omitempty" jsonschema_description:"What the integration does."`
-	Category      string `json:"category,omitempty" jsonschema_description:"Category, e.g. developer or communication."`
-	Version       string `json:"version,omitempty" jsonschema_description:"Latest version."`
-	// Extra holds fields the API returned that are not named above.
-	Extra map[string]json.RawMessage `json:"-"`
+// Integration is an integration installed on the agent (an install record),
+// as GET /agent/integrations lists it and POST /agent/integrations and
+// PATCH /agent/integrations/{id} return it.
+type Integration = Record[IntegrationFields]
+
+// IntegrationFields are the documented fields of an install record.
+type IntegrationFields struct {
+	IntegrationID string          `json:"integrationId,omitempty"` // registry id, e.g. "github"
+	Status        string          `json:"status,omitempty"`        // lifecycle status as the API reports it, e.g. "active", "pending", "error"
+	Version       string          `json:"version,omitempty"`       // installed version, e.g. "1.0.3"
+	Config        json.RawMessage `json:"config,omitempty"`        // configuration, a JSON object; nil when absent
+}
+
+// Registry is the catalogue of integrations an agent can install
+// (GET /integrations/registry).
+type Registry = Record[RegistryFields]
+
+// RegistryFields are the documented fields of the registry.
+type RegistryFields struct {
+	Integrations []RegistryEntry `json:"integrations"` // never nil once GetRegistry returns
+}
+
+// RegistryEntry is an integration the registry offers.
+type RegistryEntry = Record[RegistryEntryFields]
+
+// RegistryEntryFields are the fields of a registry entry. They are
+// undocumented; the id may come as "id" or "integrationId" (see Key).
+type RegistryEntryFields struct {
+	ID            string `json:"id,omitempty"`            // integration id, e.g. "github"
+	IntegrationID string `json:"integrationId,omitempty"` // the id, when the registry names it so
+	Name          string `json:"name,omitempty"`          // display name
+	Description   string `json:"description,omitempty"`   // what the integration does
+	Category      string `json:"category,omitempty"`      // e.g. "developer", "communication"
+	Version       string `json:"version,omitempty"`       // latest version
 }
 
 // Key returns the entry's id, from whichever field carries it.
-func (r RegistryEntry) Key() string { return assumedRegistryKey(r) }
+func (e RegistryEntryFields) Key() string { return assumedRegistryKey(e) }
 
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *RegistryEntry) UnmarshalJSON(b []byte) error {
-	type plain RegistryEntry
-	return decodeRecord(b, (*plain)(r), &r.Extra)
+// IntegrationConfig is the configuration of an installed integration
+// (GET /agent/integrations/{id}/config).
+type IntegrationConfig = Record[IntegrationConfigFields]
+
+// IntegrationConfigFields are the fields of an integration's configuration
+// record.
+type IntegrationConfigFields struct {
+	IntegrationID string          `json:"integrationId"` // registry id, e.g. "github"
+	Config        json.RawMessage `json:"config"`        // a JSON object; secret values may come masked
 }
 
-// MarshalJSON writes the named fields and Extra.
-func (r RegistryEntry) MarshalJSON() ([]byte, error) {
-	type plain RegistryEntry
-	return encodeRecord(plain(r), r.Extra)
+// OAuthURL is a consent URL to hand to a person
+// (GET /agent/integrations/oauth/url).
+type OAuthURL = Record[OAuthURLFields]
+
+// OAuthURLFields are the documented fields of a consent URL.
+type OAuthURLFields struct {
+	URL       string `json:"url"`                 // consent page for a person to open
+	ExpiresIn int64  `json:"expiresIn,omitempty"` // seconds until the URL expires; 0 when not given
 }
 
-// IntegrationConfig is the configuration of an installed integration.
-type IntegrationConfig struct {
-	IntegrationID string          `json:"integrationId" jsonschema_description:"Id of the integration."`
-	Config        json.RawMessage `json:"config" jsonschema:"type=object" jsonschema_description:"The integration's configuration. Secret values may come back masked."`
-	// Extra holds fields of the API's record that are not named above.
-	Extra map[string]json.RawMessage `json:"-"`
+// OAuthStatus says whether the agent has an account of a provider connected
+// (GET /agent/integrations/oauth/status).
+type OAuthStatus = Record[OAuthStatusFields]
+
+// OAuthStatusFields are the documented fields of an OAuth status.
+type OAuthStatusFields struct {
+	Provider  string `json:"provider"`  // OAuth provider, e.g. "github"
+	Connected bool   `json:"connected"` // true once a person completed the consent
 }
 
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *IntegrationConfig) UnmarshalJSON(b []byte) error {
-	type plain IntegrationConfig
-	return decodeRecord(b, (*plain)(r), &r.Extra)
-}
+// Identity is the agent and tenant the API key belongs to
+// (GET /agent/identity/whoami).
+type Identity = Record[IdentityFields]
 
-// MarshalJSON writes the named fields and Extra.
-func (r IntegrationConfig) MarshalJSON() ([]byte, error) {
-	type plain IntegrationConfig
-	return encodeRecord(plain(r), r.Extra)
-}
-
-// OAuthURL is a consent URL to hand to a person.
-type OAuthURL struct {
-	URL       string `json:"url" jsonschema_description:"Consent page for a person to open in a browser."`
-	ExpiresIn int64  `json:"expiresIn,omitempty" jsonschema_description:"Seconds until the URL expires."`
-	// Extra holds fields the API returned that are not named above.
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *OAuthURL) UnmarshalJSON(b []byte) error {
-	type plain OAuthURL
-	return decodeRecord(b, (*plain)(r), &r.Extra)
-}
-
-// MarshalJSON writes the named fields and Extra.
-func (r OAuthURL) MarshalJSON() ([]byte, error) {
-	type plain OAuthURL
-	return encodeRecord(plain(r), r.Extra)
-}
-
-// OAuthStatus says whether the agent has an account of a provider connected.
-type OAuthStatus struct {
-	Provider  string `json:"provider" jsonschema_description:"OAuth provider, e.g. github."`
-	Connected bool   `json:"connected" jsonschema_description:"True once a person has completed the consent and the account is connected."`
-	// Extra holds fields the API returned that are not named above.
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *OAuthStatus) UnmarshalJSON(b []byte) error {
-	type plain OAuthStatus
-	return decodeRecord(b, (*plain)(r), &r.Extra)
-}
-
-// MarshalJSON writes the named fields and Extra.
-func (r OAuthStatus) MarshalJSON() ([]byte, error) {
-	type plain OAuthStatus
-	return encodeRecord(plain(r), r.Extra)
-}
-
-// Identity is the agent and tenant the API key belongs to.
-type Identity struct {
-	AgentID  string `json:"agentId"`
-	TenantID string `json:"tenantId"`
-	// Extra holds fields the API returned that are not named above.
-	Extra map[string]json.RawMessage `json:"-"`
-}
-
-// UnmarshalJSON keeps unknown fields in Extra.
-func (r *Identity) UnmarshalJSON(b []byte) error {
-	type plain Identity
-	return decodeRecord(b, (*plain)(r), &r.Extra)
-}
-
-// MarshalJSON writes the named fields and Extra.
-func (r Identity) MarshalJSON() ([]byte, error) {
-	type plain Identity
-	return encodeRecord(plain(r), r.Extra)
+// IdentityFields are the documented fields of an identity.
+type IdentityFields struct {
+	AgentID  string `json:"agentId"`  // e.g. "agt_123"
+	TenantID string `json:"tenantId"` // the agent's tenant, e.g. "ten_9"
 }
 
 // decodeRecord decodes the JSON object b into dst (a pointer to a struct)
@@ -188,7 +169,7 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 
 // encodeRecord encodes v (a struct) followed by the fields of extra, in key
 // order. Named fields win over Extra, and invalid raw JSON in Extra is left
-// out: Extra is a public field.
+// out.
 func encodeRecord(v any, extra map[string]json.RawMessage) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil || len(extra) == 0 {

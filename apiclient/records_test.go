@@ -79,8 +79,7 @@ func TestRecordExtraHoldsOnlyUnknownFields(t *testing.T) {
 
 func TestRecordMarshalExtraCannotOverrideNamedFields(t *testing.T) {
 	in := Integration{
-		IntegrationID: "github",
-		Status:        "active",
+		Fields: IntegrationFields{IntegrationID: "github", Status: "active"},
 		Extra: map[string]json.RawMessage{
 			"status": json.RawMessage(`"hijacked"`),
 			"broken": json.RawMessage(`{not json`),
@@ -104,10 +103,10 @@ func TestRecordMarshalExtraCannotOverrideNamedFields(t *testing.T) {
 }
 
 func TestRecordNilConfigOmitted(t *testing.T) {
-	if out := string(mustMarshal(t, Integration{IntegrationID: "github"})); out != `{"integrationId":"github"}` {
+	if out := string(mustMarshal(t, Integration{Fields: IntegrationFields{IntegrationID: "github"}})); out != `{"integrationId":"github"}` {
 		t.Errorf("marshal = %s", out)
 	}
-	cfg := IntegrationConfig{IntegrationID: "github", Config: json.RawMessage(`{}`)}
+	cfg := IntegrationConfig{Fields: IntegrationConfigFields{IntegrationID: "github", Config: json.RawMessage(`{}`)}}
 	if out := string(mustMarshal(t, cfg)); out != `{"integrationId":"github","config":{}}` {
 		t.Errorf("marshal = %s", out)
 	}
@@ -125,6 +124,48 @@ func TestRecordUnmarshalErrors(t *testing.T) {
 	} {
 		if err := json.Unmarshal([]byte(tt.json), tt.into); err == nil {
 			t.Errorf("%s: unmarshal %s into %T succeeded", tt.name, tt.json, tt.into)
+		}
+	}
+}
+
+// benchRecords is a list response as the API sends it: records with
+// configuration, and fields the records do not name.
+func benchRecords(n int) []byte {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(`{"integrationId":"github","status":"active","version":"1.0.3","config":{"defaultBranch":"main","limit":` + bigInt + `,"repos":["a","b"]},"connectedAt":"2025-01-01T00:00:00Z","account":{"login":"octo"}}`)
+	}
+	b.WriteByte(']')
+	return []byte(b.String())
+}
+
+// BenchmarkRecordDecode decodes a list of 20 install records, the work of
+// every list_integrations call (go test -bench Record -benchmem ./apiclient).
+func BenchmarkRecordDecode(b *testing.B) {
+	data := benchRecords(20)
+	b.ReportAllocs()
+	for b.Loop() {
+		var list []Integration
+		if err := json.Unmarshal(data, &list); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecordEncode encodes the same list, as a tool's result does.
+func BenchmarkRecordEncode(b *testing.B) {
+	var list []Integration
+	if err := json.Unmarshal(benchRecords(20), &list); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := json.Marshal(list); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

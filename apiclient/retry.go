@@ -2,8 +2,6 @@ package apiclient
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"math/rand/v2"
 	"time"
@@ -11,15 +9,15 @@ import (
 
 // Retry policy (see assumptions.go for which methods and statuses retry).
 //
-//   - At most Options.Retries attempts in all; POST gets one.
-//   - Retried: an idempotent request that got no answer at all (the
+//   - At most Options.MaxAttempts attempts in all; POST gets one.
+//   - Retried: an idempotent request that got no response at all (the
 //     connection was refused or reset, DNS failed, a dial timed out), or a
-//     429, 502, 503 or 504. Not retried: an answer whose body broke off or
-//     stalled (the request arrived; the answer did), a 500, any other 4xx,
-//     an answer that does not decode, TLS certificate errors.
+//     429, 502, 503 or 504. Not retried: a response whose body broke off or
+//     stalled (the request arrived; the response did), a 500, any other 4xx,
+//     a response that does not decode, TLS certificate errors.
 //   - The wait before retry n (n = 1, 2, ...) is "full jitter": uniform in
 //     [0, min(RetryMaxDelay, RetryBaseDelay·2^(n-1))].
-//   - A Retry-After on the answer replaces that wait when it is at most
+//   - A Retry-After on the response replaces that wait when it is at most
 //     MaxRetryAfter; a longer one is not waited for: the call fails at once
 //     and the error carries RetryAfter for the caller to act on.
 //   - The whole call, waits included, stays within Options.Timeout: a wait
@@ -30,7 +28,7 @@ import (
 
 // Defaults of the retry policy.
 const (
-	DefaultRetries = 3 // attempts in all, Options.Retries
+	DefaultMaxAttempts = 3 // attempts in all, Options.MaxAttempts
 	// RetryBaseDelay and RetryMaxDelay bound the jittered backoff.
 	RetryBaseDelay = 200 * time.Millisecond
 	RetryMaxDelay  = 2 * time.Second
@@ -55,7 +53,7 @@ type retryPolicy struct {
 
 func defaultRetryPolicy(attempts int) retryPolicy {
 	if attempts <= 0 {
-		attempts = DefaultRetries
+		attempts = DefaultMaxAttempts
 	}
 	return retryPolicy{
 		attempts:      attempts,
@@ -115,8 +113,8 @@ func (p retryPolicy) wait(n int, err error) (time.Duration, bool) {
 }
 
 // retryable reports whether a failed attempt of method may be repeated.
-// answered says whether a response (status line and headers) arrived.
-func retryable(ctx context.Context, method string, answered bool, err error) bool {
+// responded says whether a response (status line and headers) arrived.
+func retryable(ctx context.Context, method string, responded bool, err error) bool {
 	if err == nil || !assumedIdempotent(method) || ctx.Err() != nil {
 		return false
 	}
@@ -124,8 +122,8 @@ func retryable(ctx context.Context, method string, answered bool, err error) boo
 	if errors.As(err, &apiErr) {
 		return assumedRetryableStatus(apiErr.StatusCode)
 	}
-	if answered {
-		return false // the request arrived: its answer broke off, stalled or did not decode
+	if responded {
+		return false // the request arrived: its response broke off, stalled or did not decode
 	}
 	var (
 		netErr  *NetworkError
@@ -135,23 +133,9 @@ func retryable(ctx context.Context, method string, answered bool, err error) boo
 	case errors.As(err, &timeout):
 		return true // a transport timeout (dial, TLS handshake), not the call's deadline
 	case errors.As(err, &netErr):
-		return !permanentNetworkError(netErr.Err)
+		return !netErr.TLS() // a retry would only repeat a TLS failure
 	}
 	return false
-}
-
-// permanentNetworkError reports failures that a retry would only repeat:
-// certificate errors, and TLS spoken to a plain HTTP server.
-func permanentNetworkError(err error) bool {
-	var (
-		certErr   *tls.CertificateVerificationError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		record    tls.RecordHeaderError
-	)
-	return errors.As(err, &certErr) || errors.As(err, &unknownCA) || errors.As(err, &hostErr) ||
-		errors.As(err, &invalid) || errors.As(err, &record)
 }
 
 // setAttempts records on the typed errors how many attempts the call made.

@@ -346,7 +346,7 @@ func TestCheck(t *testing.T) {
 		{
 			name: "HTML instead of the API", key: true, code: 1,
 			upstream: func(t *testing.T) *upstream { return newUpstream(t, false, html) },
-			stderr:   []string{"not ok:", "unexpected answer", "--api-url"},
+			stderr:   []string{"not ok:", "unexpected response", "--api-url"},
 			sendsKey: true,
 		},
 		{

@@ -1,6 +1,10 @@
 package schemas
 
-import "github.com/alfe-mcp/alfe-mcp/apiclient"
+import (
+	"reflect"
+
+	"github.com/alfe-mcp/alfe-mcp/apiclient"
+)
 
 // One type per tool output. Every output is a JSON object. Records keep every
 // field the API returns, so output schemas describe the known fields and
@@ -32,3 +36,43 @@ type OAuthURLOutput = apiclient.OAuthURL
 
 // OAuthStatusOutput is the output of get_oauth_status.
 type OAuthStatusOutput = apiclient.OAuthStatus
+
+// RecordDescriptions returns what the output schemas tell a model about the
+// fields of apiclient's records: for each record's Fields type, a
+// description by JSON name. apiclient knows the API and nothing of the
+// model, so the descriptions live here, with the outputs that carry the
+// records; package schemagen applies them at build time, and fails on a
+// property left without a description. Identity is in no output.
+func RecordDescriptions() map[reflect.Type]map[string]string {
+	return map[reflect.Type]map[string]string{
+		reflect.TypeFor[apiclient.IntegrationFields](): {
+			"integrationId": "Id of the integration, as in the registry (e.g. github).",
+			"status":        "Lifecycle status as the API reports it, e.g. active, pending, error.",
+			"version":       "Installed version.",
+			"config":        "The integration's configuration.",
+		},
+		reflect.TypeFor[apiclient.RegistryFields](): {
+			"integrations": "Integrations the agent can install.",
+		},
+		reflect.TypeFor[apiclient.RegistryEntryFields](): {
+			"id":            "Integration id to pass to install_integration.",
+			"integrationId": "Integration id, when the registry names it so.",
+			"name":          "Display name.",
+			"description":   "What the integration does.",
+			"category":      "Category, e.g. developer or communication.",
+			"version":       "Latest version.",
+		},
+		reflect.TypeFor[apiclient.IntegrationConfigFields](): {
+			"integrationId": "Id of the integration.",
+			"config":        "The integration's configuration. Secret values may come back masked.",
+		},
+		reflect.TypeFor[apiclient.OAuthURLFields](): {
+			"url":       "Consent page for a person to open in a browser.",
+			"expiresIn": "Seconds until the URL expires.",
+		},
+		reflect.TypeFor[apiclient.OAuthStatusFields](): {
+			"provider":  "OAuth provider, e.g. github.",
+			"connected": "True once a person has completed the consent and the account is connected.",
+		},
+	}
+}

@@ -3,10 +3,7 @@ package schemas
 import (
 	"encoding/json"
 	"errors"
-	"github.com/alfe-mcp/alfe-mcp/schemas/schemagen"
 	"reflect"
-	"regexp"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -153,7 +150,7 @@ func TestDecodeKeepsNumbersExact(t *testing.T) {
 	if err := Decode([]byte(raw), &in); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{
+	want := Config{
 		"big":  json.Number("12345678901234567890123"),
 		"id":   json.Number("9007199254740993"),
 		"f":    json.Number("1.10"),
@@ -194,8 +191,8 @@ func TestValidate(t *testing.T) {
 		{"id: simple", GetIntegrationConfigInput{IntegrationID: "github"}, "", nil},
 		{"id: dots, dashes, underscores", RemoveIntegrationInput{IntegrationID: "A1_b.c-d"}, "", nil},
 		{"id: one character", InstallIntegrationInput{IntegrationID: "x"}, "", nil},
-		{"id: 128 characters", GetIntegrationConfigInput{IntegrationID: long(128)}, "", nil},
-		{"id: 129 characters", GetIntegrationConfigInput{IntegrationID: long(129)}, "integrationId", []string{"129 characters", "limit of 128"}},
+		{"id: 128 characters", GetIntegrationConfigInput{IntegrationID: ID(long(128))}, "", nil},
+		{"id: 129 characters", GetIntegrationConfigInput{IntegrationID: ID(long(129))}, "integrationId", []string{"129 characters", "limit of 128"}},
 		{"id: empty", UpdateIntegrationConfigInput{Config: map[string]any{}}, "integrationId", []string{"is required"}},
 		{"id: path traversal", GetIntegrationConfigInput{IntegrationID: "../etc/passwd"}, "integrationId", []string{`"../etc/passwd" is not an id`, "pattern"}},
 		{"id: slash", RemoveIntegrationInput{IntegrationID: "a/b"}, "integrationId", []string{`"a/b"`}},
@@ -209,17 +206,17 @@ func TestValidate(t *testing.T) {
 		{"provider: valid", GetOAuthURLInput{Provider: "microsoft"}, "", nil},
 		{"provider: empty", GetOAuthURLInput{}, "provider", []string{"is required"}},
 		{"provider: traversal", GetOAuthStatusInput{Provider: "../x"}, "provider", nil},
-		{"provider: 129 characters", GetOAuthStatusInput{Provider: long(129)}, "provider", []string{"limit of 128"}},
+		{"provider: 129 characters", GetOAuthStatusInput{Provider: ID(long(129))}, "provider", []string{"limit of 128"}},
 
 		// version.
 		{"version: absent", InstallIntegrationInput{IntegrationID: "x"}, "", nil},
 		{"version: semver", InstallIntegrationInput{IntegrationID: "x", Version: "1.0.3"}, "", nil},
 		{"version: pre-release and build", InstallIntegrationInput{IntegrationID: "x", Version: "v2.0.0-rc.1+build_5"}, "", nil},
-		{"version: 64 characters", InstallIntegrationInput{IntegrationID: "x", Version: long(64)}, "", nil},
-		{"version: 65 characters", InstallIntegrationInput{IntegrationID: "x", Version: long(65)}, "version", []string{"at most 64 characters"}},
+		{"version: 64 characters", InstallIntegrationInput{IntegrationID: "x", Version: Version(long(64))}, "", nil},
+		{"version: 65 characters", InstallIntegrationInput{IntegrationID: "x", Version: Version(long(65))}, "version", []string{"at most 64 characters"}},
 		{"version: space", InstallIntegrationInput{IntegrationID: "x", Version: "1.0 beta"}, "version", []string{`"1.0 beta" is not a version`}},
 		{"version: slash", InstallIntegrationInput{IntegrationID: "x", Version: "../1"}, "version", nil},
-		{"version: long value clipped in the message", InstallIntegrationInput{IntegrationID: "x", Version: strings.Repeat("é", 100)}, "version", []string{"…"}},
+		{"version: long value clipped in the message", InstallIntegrationInput{IntegrationID: "x", Version: Version(strings.Repeat("é", 100))}, "version", []string{"…"}},
 		{"id checked before version", InstallIntegrationInput{Version: "bad version"}, "integrationId", nil},
 
 		// scopes.
@@ -245,11 +242,11 @@ func TestValidate(t *testing.T) {
 		{"waitSeconds: -1", GetOAuthStatusInput{Provider: "github", WaitSeconds: -1}, "waitSeconds", []string{"from 0 to 50"}},
 
 		// filters.
-		{"status: 64 characters", ListIntegrationsInput{Status: long(64)}, "", nil},
-		{"status: 64 runes of 2 bytes", ListIntegrationsInput{Status: strings.Repeat("é", 64)}, "", nil},
-		{"status: 65 characters", ListIntegrationsInput{Status: long(65)}, "status", []string{"must be 0 to 64 characters long"}},
-		{"query: 200 characters", GetRegistryInput{Query: long(200)}, "", nil},
-		{"query: 201 characters", GetRegistryInput{Query: long(201)}, "query", []string{"0 to 200"}},
+		{"status: 64 characters", ListIntegrationsInput{Status: StatusFilter(long(64))}, "", nil},
+		{"status: 64 runes of 2 bytes", ListIntegrationsInput{Status: StatusFilter(strings.Repeat("é", 64))}, "", nil},
+		{"status: 65 characters", ListIntegrationsInput{Status: StatusFilter(long(65))}, "status", []string{"must be 0 to 64 characters long"}},
+		{"query: 200 characters", GetRegistryInput{Query: Query(long(200))}, "", nil},
+		{"query: 201 characters", GetRegistryInput{Query: Query(long(201))}, "query", []string{"0 to 200"}},
 
 		// config.
 		{"update: nil config", UpdateIntegrationConfigInput{IntegrationID: "x"}, "config", []string{"is required"}},
@@ -295,219 +292,5 @@ func TestArgumentErrorMessage(t *testing.T) {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
-	}
-}
-
-// schemaCase is one generated schema.
-type schemaCase struct {
-	name   string
-	gen    func() (json.RawMessage, error)
-	input  bool
-	fields reflect.Type // the Go type, for the property names
-}
-
-func inputCase[T Input](name string) schemaCase {
-	return schemaCase{name, schemagen.InputSchema[T], true, reflect.TypeFor[T]()}
-}
-
-func outputCase[T any](name string) schemaCase {
-	return schemaCase{name, schemagen.OutputSchema[T], false, reflect.TypeFor[T]()}
-}
-
-var schemaCases = []schemaCase{
-	inputCase[ListIntegrationsInput]("ListIntegrationsInput"),
-	inputCase[GetRegistryInput]("GetRegistryInput"),
-	inputCase[InstallIntegrationInput]("InstallIntegrationInput"),
-	inputCase[GetIntegrationConfigInput]("GetIntegrationConfigInput"),
-	inputCase[UpdateIntegrationConfigInput]("UpdateIntegrationConfigInput"),
-	inputCase[RemoveIntegrationInput]("RemoveIntegrationInput"),
-	inputCase[GetOAuthURLInput]("GetOAuthURLInput"),
-	inputCase[GetOAuthStatusInput]("GetOAuthStatusInput"),
-	outputCase[ListIntegrationsOutput]("ListIntegrationsOutput"),
-	outputCase[GetRegistryOutput]("GetRegistryOutput"),
-	outputCase[IntegrationOutput]("IntegrationOutput"),
-	outputCase[IntegrationConfigOutput]("IntegrationConfigOutput"),
-	outputCase[RemoveIntegrationOutput]("RemoveIntegrationOutput"),
-	outputCase[OAuthURLOutput]("OAuthURLOutput"),
-	outputCase[OAuthStatusOutput]("OAuthStatusOutput"),
-}
-
-func TestSchemas(t *testing.T) {
-	for _, tt := range schemaCases {
-		t.Run(tt.name, func(t *testing.T) {
-			raw, err := tt.gen()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var s map[string]any
-			if err := json.Unmarshal(raw, &s); err != nil {
-				t.Fatalf("not a JSON object: %v", err)
-			}
-			if s["type"] != "object" {
-				t.Errorf("root type %v, want object", s["type"])
-			}
-			props, ok := s["properties"].(map[string]any)
-			if !ok {
-				t.Fatalf("root has no properties object: %s", raw)
-			}
-			var names []string
-			for name := range props {
-				names = append(names, name)
-			}
-			slices.Sort(names)
-			if want := jsonNames(tt.fields); !slices.Equal(names, want) {
-				t.Errorf("properties %v, want %v", names, want)
-			}
-			if !slices.Equal(required(s), requiredNames(tt.fields)) {
-				t.Errorf("required %v, want %v", required(s), requiredNames(tt.fields))
-			}
-			ap, hasAP := s["additionalProperties"]
-			switch {
-			case tt.input && ap != false:
-				t.Errorf("input schema: additionalProperties %v, want false", ap)
-			case !tt.input && hasAP && ap != true:
-				t.Errorf("output schema: additionalProperties %v, want absent or true", ap)
-			}
-			walk(t, "#", s, tt.input)
-		})
-	}
-}
-
-// walk checks what every host accepts, in every subschema.
-func walk(t *testing.T, path string, v any, input bool) {
-	t.Helper()
-	switch v := v.(type) {
-	case map[string]any:
-		for _, banned := range []string{"$schema", "$id", "$ref", "$defs", "definitions", "anyOf", "oneOf", "allOf", "exclusiveMinimum", "exclusiveMaximum", "nullable"} {
-			if _, ok := v[banned]; ok {
-				t.Errorf("%s has %s", path, banned)
-			}
-		}
-		if f, ok := v["format"]; ok && f != "date-time" {
-			t.Errorf("%s has format %v", path, f)
-		}
-		if ap, ok := v["additionalProperties"]; ok {
-			if _, isBool := ap.(bool); !isBool {
-				t.Errorf("%s has additionalProperties with a schema value: %v", path, ap)
-			}
-		}
-		if typ, ok := v["type"]; ok {
-			if _, isString := typ.(string); !isString {
-				t.Errorf("%s has type %v, want one string", path, typ)
-			}
-		}
-		if enum, ok := v["enum"].([]any); ok {
-			for _, e := range enum {
-				if _, isString := e.(string); !isString {
-					t.Errorf("%s has a non-string enum value %v", path, e)
-				}
-			}
-		}
-		if props, ok := v["properties"].(map[string]any); ok {
-			for name, p := range props {
-				ps, _ := p.(map[string]any)
-				if input && ps["description"] == nil {
-					t.Errorf("%s/properties/%s has no description", path, name)
-				}
-				walk(t, path+"/properties/"+name, p, input)
-			}
-		}
-		if items, ok := v["items"]; ok {
-			walk(t, path+"/items", items, input)
-		}
-	}
-}
-
-// jsonNames are the JSON names of a struct's exported fields, sorted.
-func jsonNames(t reflect.Type) []string {
-	var names []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if f.IsExported() && name != "-" {
-			if name == "" {
-				name = f.Name
-			}
-			names = append(names, name)
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-// requiredNames are the JSON names of the fields without omitempty or
-// omitzero, sorted.
-func requiredNames(t reflect.Type) []string {
-	var names []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" || strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") {
-			continue
-		}
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
-
-func required(s map[string]any) []string {
-	var names []string
-	list, _ := s["required"].([]any)
-	for _, r := range list {
-		names = append(names, r.(string))
-	}
-	slices.Sort(names)
-	return names
-}
-
-// TestIDPatternAgrees checks the id pattern and limits in the input schemas
-// accept exactly what Validate accepts.
-func TestIDPatternAgrees(t *testing.T) {
-	raw, err := schemagen.InputSchema[GetIntegrationConfigInput]()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var s struct {
-		Properties map[string]struct {
-			Pattern   string `json:"pattern"`
-			MinLength int    `json:"minLength"`
-			MaxLength int    `json:"maxLength"`
-		} `json:"properties"`
-	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		t.Fatal(err)
-	}
-	p := s.Properties["integrationId"]
-	re := regexp.MustCompile(p.Pattern)
-	for _, id := range []string{"github", "a", "A.b_c-9", strings.Repeat("x", 128), strings.Repeat("x", 129), "", "../etc/passwd", "a/b", ".x", "-x", "x y", "é", "x\n"} {
-		schemaOK := re.MatchString(id) && len(id) >= p.MinLength && len(id) <= p.MaxLength
-		validateOK := GetIntegrationConfigInput{IntegrationID: id}.Validate() == nil
-		if schemaOK != validateOK {
-			t.Errorf("id %q: schema accepts %v, Validate accepts %v", id, schemaOK, validateOK)
-		}
-	}
-}
-
-func TestSchemaOfNonObject(t *testing.T) {
-	for name, gen := range map[string]func() (json.RawMessage, error){
-		"string input":   schemagen.InputSchema[string],
-		"slice output":   schemagen.OutputSchema[[]string],
-		"int output":     schemagen.OutputSchema[int],
-		"map[string]any": schemagen.OutputSchema[map[string]any],
-	} {
-		t.Run(name, func(t *testing.T) {
-			raw, err := gen()
-			if name == "map[string]any" {
-				// A map reflects to a plain object: allowed.
-				if err != nil {
-					t.Errorf("error %v", err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), "want object") {
-				t.Errorf("schema %s, error %v; want a 'want object' error", raw, err)
-			}
-		})
 	}
 }

@@ -9,54 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 )
-
-// Limits on arguments, enforced before any request is made.
-const (
-	MaxIDLen         = 128      // integrationId and provider
-	MaxVersionLen    = 64       // version
-	MaxScopes        = 50       // scopes per OAuth request
-	MaxScopeLen      = 256      // one scope
-	MaxConfigBytes   = 64 << 10 // config, as JSON
-	MaxArgumentBytes = 96 << 10 // all arguments of one call, as JSON
-	MaxWaitSeconds   = 50       // get_oauth_status waitSeconds
-	maxFilterLen     = 64
-	maxQueryLen      = 200
-)
-
-// isID reports whether v matches ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$. (A
-// regexp of that pattern compiles to 128 copies of the class: 2,500
-// allocations at every start.)
-func isID(v string) bool {
-	if len(v) == 0 || len(v) > MaxIDLen || !isAlnum(v[0]) {
-		return false
-	}
-	for i := 1; i < len(v); i++ {
-		if c := v[i]; !isAlnum(c) && c != '_' && c != '.' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-// isVersion reports whether v matches ^[A-Za-z0-9._+-]{1,64}$.
-func isVersion(v string) bool {
-	if len(v) == 0 || len(v) > MaxVersionLen {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; !isAlnum(c) && c != '.' && c != '_' && c != '+' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAlnum(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-}
 
 // ArgumentError is an argument that breaks a rule. Its message names the
 // argument and the rule, for a model to correct the call.
@@ -106,8 +59,8 @@ func Decode[T Input](raw []byte, dst *T) error {
 			return unknownArgument(name, t)
 		}
 	}
-	if cfg, ok := fields["config"]; ok && len(cfg) > MaxConfigBytes {
-		return &ArgumentError{Argument: "config", Rule: fmt.Sprintf("is %d bytes of JSON, over the limit of %d (64 KiB)", len(cfg), MaxConfigBytes)}
+	if err := checkSizes(t, fields); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
@@ -178,6 +131,20 @@ func describeType(t reflect.Type) string {
 	}
 }
 
+// checkSizes checks the JSON size of every argument of type Config, before
+// it is decoded.
+func checkSizes(t reflect.Type, fields map[string]json.RawMessage) error {
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Type == reflect.TypeFor[Config]() {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if err := (Config{}).checkSize(name, fields[name]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // argumentNames lists the JSON names of an input type's fields.
 func argumentNames(t reflect.Type) []string {
 	var names []string
@@ -188,64 +155,4 @@ func argumentNames(t reflect.Type) []string {
 		}
 	}
 	return names
-}
-
-func checkID(arg, v string) error {
-	switch {
-	case v == "":
-		return &ArgumentError{Argument: arg, Rule: "is required"}
-	case len(v) > MaxIDLen:
-		return &ArgumentError{Argument: arg, Rule: fmt.Sprintf("is %d characters long, over the limit of %d", len(v), MaxIDLen)}
-	case !isID(v):
-		return &ArgumentError{Argument: arg, Rule: fmt.Sprintf("%q is not an id: use letters, digits, '_', '.' and '-', starting with a letter or digit (pattern ^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$)", v)}
-	}
-	return nil
-}
-
-func checkVersion(v string) error {
-	if v == "" {
-		return nil
-	}
-	if !isVersion(v) {
-		return &ArgumentError{Argument: "version", Rule: fmt.Sprintf("%q is not a version: at most 64 characters of letters, digits, '.', '_', '+' and '-', e.g. 1.0.3", clip(v, 80))}
-	}
-	return nil
-}
-
-func checkScopes(scopes []string) error {
-	if len(scopes) > MaxScopes {
-		return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("has %d scopes, over the limit of %d", len(scopes), MaxScopes)}
-	}
-	for i, s := range scopes {
-		switch {
-		case s == "":
-			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %d is empty", i)}
-		case len(s) > MaxScopeLen:
-			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %d is over %d characters", i, MaxScopeLen)}
-		case strings.ContainsRune(s, ','):
-			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %q contains a comma; pass each scope as its own array item", clip(s, 80))}
-		case strings.IndexFunc(s, unicode.IsSpace) >= 0:
-			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %q contains whitespace; pass each scope as its own array item", clip(s, 80))}
-		case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-			return &ArgumentError{Argument: "scopes", Rule: fmt.Sprintf("scope %d contains control characters", i)}
-		}
-	}
-	return nil
-}
-
-func checkLength(arg, v string, minLen, maxLen int) error {
-	if n := utf8.RuneCountInString(v); n < minLen || n > maxLen {
-		return &ArgumentError{Argument: arg, Rule: fmt.Sprintf("must be %d to %d characters long", minLen, maxLen)}
-	}
-	return nil
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

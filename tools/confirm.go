@@ -14,6 +14,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
 
 // Confirmed removal: when the client can show a form, remove_integration asks
@@ -84,7 +86,7 @@ func confirmRemoval(ctx context.Context, call *Call, id string) error {
 	content, _ := answer.Content.(map[string]any)
 	typed, _ := content["integrationId"].(string)
 	if strings.TrimSpace(typed) != id {
-		return failf(nil, "The id typed to confirm (%q) does not match '%s'. %s", clipText(typed, 80), id, notRemoved)
+		return failf(nil, "The id typed to confirm (%q) does not match '%s'. %s", prose.Clip(typed, 80), id, notRemoved)
 	}
 	return nil
 }
@@ -150,11 +152,4 @@ func (k stateKey) mac(s string) []byte {
 	m := hmac.New(sha256.New, k)
 	m.Write([]byte(s))
 	return m.Sum(nil)
-}
-
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

@@ -12,8 +12,8 @@ package tools
 //   - Handlers return typed errors (schemas.ArgumentError, apiclient's
 //     errors, or a *toolError made with failf for a tool-specific reading,
 //     such as a 404 meaning "not installed"); errorResult turns them into
-//     text. The API key never appears in that text: apiclient redacts it
-//     before any error is built.
+//     text with Explain. The API key never appears in that text: apiclient
+//     redacts it before any error is built.
 //   - No stack traces: a panic becomes "internal error" (see middleware.go),
 //     and the stack goes to the log.
 
@@ -64,20 +64,44 @@ func asAPIError(err error) (*apiclient.APIError, bool) {
 
 // errorResult turns err into an isError result.
 func errorResult(err error) *mcp.CallToolResult {
-	return mcp.NewToolResultError(describe(err))
+	return mcp.NewToolResultError(Explain(err))
 }
 
-// describe writes the message of an isError result.
-func describe(err error) string {
+// Explain writes err as the message of a tool's isError result: what went
+// wrong and what a model should do next, as the convention above says. It
+// is the one place where alfe-mcp's errors become prose: the tools, the
+// resources, and through ExplainCheck the check command.
+func Explain(err error) string { return explain(err, "") }
+
+// ExplainCheck writes err, the failure of the check command's whoami
+// (GET /agent/identity/whoami) against the API root url, for the person who
+// configured the server: what went wrong, with the URL, and which flag or
+// environment variable fixes it. A TLS failure is told apart from other
+// network failures.
+func ExplainCheck(err error, url string) string { return explain(err, url) }
+
+// The settings a message tells a person to fix, as package config names
+// them (config.EnvAPIKey, config.EnvAPIURL and their flags). The catalogue
+// gets its options and does not import config; a test of the check command
+// holds the names to config's.
+const (
+	keySetting = "ALFE_API_KEY (or --api-key-file)"
+	urlSetting = "--api-url / ALFE_API_URL"
+)
+
+// explain is Explain when checkURL is empty, and ExplainCheck otherwise:
+// one reading of each error, in the words of each reader.
+func explain(err error, checkURL string) string {
 	var (
-		te      *toolError
-		argErr  *schemas.ArgumentError
-		apiErr  *apiclient.APIError
-		timeout *apiclient.TimeoutError
-		netErr  *apiclient.NetworkError
-		decErr  *apiclient.DecodeError
+		te       *toolError
+		tooLarge *tooLargeError
+		argErr   *schemas.ArgumentError
+		apiErr   *apiclient.APIError
+		timeout  *apiclient.TimeoutError
+		netErr   *apiclient.NetworkError
+		decErr   *apiclient.DecodeError
 	)
-	var tooLarge *tooLargeError
+	check := checkURL != ""
 	switch {
 	case errors.As(err, &te):
 		return te.msg
@@ -87,33 +111,45 @@ func describe(err error) string {
 		return argErr.Error() + ". Fix the argument and call again; nothing was sent to the API."
 	case errors.Is(err, ErrNoAPIKey):
 		return ErrNoAPIKey.Error()
+	case errors.As(err, &apiErr) && check:
+		return explainCheckAPIError(apiErr, checkURL)
 	case errors.As(err, &apiErr):
-		return describeAPIError(apiErr)
+		return explainAPIError(apiErr)
+	case errors.As(err, &timeout) && check:
+		return fmt.Sprintf("the API at %s did not respond within %s. Check the network, or raise --timeout.", checkURL, waited(timeout.After))
 	case errors.As(err, &timeout):
-		return fmt.Sprintf("The Alfe API did not answer in time (timed out after %s on %s %s%s). Retry in a moment; if it keeps happening, the API may be degraded.",
-			waited(timeout.After), timeout.Method, timeout.Path, attemptsSuffix(timeout.Attempts))
+		return fmt.Sprintf("The Alfe API did not respond in time (timed out after %s on %s %s%s). Retry in a moment; if it keeps happening, the API may be degraded.",
+			waited(timeout.After), timeout.Method, timeout.Path, withAttempts("; ", timeout.Attempts))
+	case errors.As(err, &netErr) && check && netErr.TLS():
+		return fmt.Sprintf("TLS failure talking to %s: %v. Check that --api-url is right (https for api.alfe.ai, http for a local server) and that no proxy intercepts TLS.", checkURL, err)
+	case errors.As(err, &netErr) && check:
+		return fmt.Sprintf("cannot reach the API at %s: %v. Check the network and %s.", checkURL, netErr.Err, urlSetting)
 	case errors.As(err, &netErr):
-		return fmt.Sprintf("Could not reach the Alfe API%s: %v. Check the network connection and the API URL (--api-url / ALFE_API_URL), then retry.",
-			attemptsPhrase(netErr.Attempts), netErr.Err)
+		return fmt.Sprintf("Could not reach the Alfe API%s: %v. Check the network connection and the API URL (%s), then retry.",
+			withAttempts(" ", netErr.Attempts), netErr.Err, urlSetting)
+	case errors.As(err, &decErr) && check:
+		return fmt.Sprintf("unexpected response from %s: %v. Is --api-url pointing at the Alfe API?", checkURL, decErr)
 	case errors.As(err, &decErr):
-		return fmt.Sprintf("The Alfe API gave an unexpected answer: %v. Retry once; if it persists, report it.", decErr)
+		return fmt.Sprintf("The Alfe API gave an unexpected response: %v. Retry once; if it persists, report it.", decErr)
 	case errors.Is(err, apiclient.ErrResponseTooLarge):
-		return fmt.Sprintf("The Alfe API's answer was too large to use: %v. Narrow the request (e.g. a filter) and retry.", err)
+		return fmt.Sprintf("The Alfe API's response was too large to use: %v. Narrow the request (e.g. a filter) and retry.", err)
 	case errors.Is(err, context.Canceled):
 		return "The call was cancelled before it finished."
 	case errors.Is(err, context.DeadlineExceeded):
 		return "The call ran out of time before it finished. Retry in a moment."
+	case check:
+		return err.Error()
 	default:
 		return "Internal error: " + err.Error()
 	}
 }
 
-// describeAPIError writes the message for a non-2xx answer.
-func describeAPIError(e *apiclient.APIError) string {
+// explainAPIError writes the message for a model of a non-2xx response.
+func explainAPIError(e *apiclient.APIError) string {
 	detail := upstreamDetail(e)
 	switch {
 	case e.StatusCode == http.StatusUnauthorized:
-		return fmt.Sprintf("The Alfe API rejected the API key (%s). Ask the user for a valid agent API key: a local server reads it from ALFE_API_KEY (or --api-key-file) and needs a restart; a remote one takes it as 'Authorization: Bearer <key>' in the host's configuration.", detail)
+		return fmt.Sprintf("The Alfe API rejected the API key (%s). Ask the user for a valid agent API key: a local server reads it from %s and needs a restart; a remote one takes it as 'Authorization: Bearer <key>' in the host's configuration.", detail, keySetting)
 	case e.StatusCode == http.StatusForbidden:
 		return fmt.Sprintf("The API key is not allowed to do this (%s). Use a key of an agent that may manage integrations.", detail)
 	case e.StatusCode == http.StatusNotFound:
@@ -132,11 +168,25 @@ func describeAPIError(e *apiclient.APIError) string {
 	case e.StatusCode >= 400:
 		return fmt.Sprintf("The Alfe API refused the request (%s). Check the arguments against get_registry and list_integrations, then retry.", detail)
 	default:
-		return fmt.Sprintf("The Alfe API answered %s.", detail)
+		return fmt.Sprintf("The Alfe API responded with %s.", detail)
 	}
 }
 
-// upstreamDetail is "404 Not Found: <API message>[; request id X]".
+// explainCheckAPIError writes the message for the check command of a
+// non-2xx response to whoami: a 401 or 403 is the configured key, a 404 a
+// URL that is not the agent API.
+func explainCheckAPIError(e *apiclient.APIError, url string) string {
+	switch e.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return fmt.Sprintf("the API at %s rejected the key (%s). Set %s to the agent's API key from the Alfe dashboard.", url, apiclient.StatusText(e.StatusCode), keySetting)
+	case http.StatusNotFound:
+		return fmt.Sprintf("%s has no agent API (%v). Check %s; the default is %s.", url, e, urlSetting, apiclient.DefaultBaseURL)
+	}
+	return fmt.Sprintf("the API at %s responded with an error: %v. Retry later; if it persists, check the Alfe status page.", url, e)
+}
+
+// upstreamDetail is "404 Not Found: <API message>[; request id X][; after N
+// attempts]".
 func upstreamDetail(e *apiclient.APIError) string {
 	s := apiclient.StatusText(e.StatusCode)
 	if e.Message != "" && e.Message != s {
@@ -145,7 +195,16 @@ func upstreamDetail(e *apiclient.APIError) string {
 	if e.RequestID != "" {
 		s += "; request id " + e.RequestID
 	}
-	return s + attemptsSuffix(e.Attempts)
+	return s + withAttempts("; ", e.Attempts)
+}
+
+// withAttempts is sep and apiclient.AfterAttempts(n) when the call was
+// retried, else "".
+func withAttempts(sep string, n int) string {
+	if p := apiclient.AfterAttempts(n); p != "" {
+		return sep + p
+	}
+	return ""
 }
 
 // waited writes a timeout as "30 s", or "250 ms" below a second.
@@ -157,7 +216,7 @@ func waited(d time.Duration) string {
 }
 
 // outcomeUnknown reports failures after which a request that changes state
-// may or may not have taken effect: no answer, or a gateway's answer.
+// may or may not have taken effect: no response, or a gateway's response.
 func outcomeUnknown(err error) bool {
 	var (
 		timeout *apiclient.TimeoutError
@@ -173,27 +232,11 @@ func outcomeUnknown(err error) bool {
 	return errors.As(err, &timeout) || errors.As(err, &netErr)
 }
 
-// attemptsPhrase is " after 3 attempts" when the call was retried, else "".
-func attemptsPhrase(n int) string {
-	if n <= 1 {
-		return ""
-	}
-	return fmt.Sprintf(" after %d attempts", n)
-}
-
-// attemptsSuffix is "; after 3 attempts" when the call was retried, else "".
-func attemptsSuffix(n int) string {
-	if n <= 1 {
-		return ""
-	}
-	return ";" + attemptsPhrase(n)
-}
-
 // missingKeyError is returned when a call arrives and no API key is known.
 type missingKeyError struct{}
 
 func (missingKeyError) Error() string {
-	return "No Alfe API key is configured. Set ALFE_API_KEY (or --api-key-file) to the agent's API key and restart the server."
+	return "No Alfe API key is configured. Set " + keySetting + " to the agent's API key and restart the server."
 }
 
 // ErrNoAPIKey is returned by a ClientFunc that has no key for the request.

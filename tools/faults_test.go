@@ -58,7 +58,7 @@ func TestUpstreamFaultsBecomeErrorResults(t *testing.T) {
 			fault: func(w http.ResponseWriter, _ *http.Request) {
 				writeJSON(w, http.StatusOK, `{"data": {"provider": "github", "connected": tr`)
 			},
-			want: []string{"unexpected answer", "not valid JSON"},
+			want: []string{"unexpected response", "not valid JSON"},
 		},
 		{
 			name: "timeout", tool: "update_integration_config", args: map[string]any{"integrationId": "memory", "config": map[string]any{"autoRecall": false}},

@@ -160,7 +160,7 @@ func (f *fixture) connectStdio(t *testing.T, e era, tap io.Writer) *client.Clien
 	fromServerR, fromServerW := io.Pipe()
 	var out io.Writer = fromServerW
 	if tap != nil {
-		out = io.MultiWriter(fromServerW, tap)
+		out = io.MultiWriter(tap, fromServerW) // the tap first: it holds a line before the client reads it
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)

@@ -24,7 +24,7 @@ func listIntegrations() Tool {
 			if in.Status != "" {
 				kept := list[:0]
 				for _, it := range list {
-					if strings.EqualFold(it.Status, in.Status) {
+					if strings.EqualFold(it.Fields.Status, string(in.Status)) {
 						kept = append(kept, it)
 					}
 				}
@@ -46,14 +46,14 @@ func getRegistry() Tool {
 			if err != nil {
 				return schemas.GetRegistryOutput{}, err
 			}
-			if q := strings.ToLower(strings.TrimSpace(in.Query)); q != "" {
-				kept := reg.Integrations[:0]
-				for _, e := range reg.Integrations {
-					if registryMatches(e, q) {
+			if q := strings.ToLower(strings.TrimSpace(string(in.Query))); q != "" {
+				kept := reg.Fields.Integrations[:0]
+				for _, e := range reg.Fields.Integrations {
+					if registryMatches(e.Fields, q) {
 						kept = append(kept, e)
 					}
 				}
-				reg.Integrations = kept
+				reg.Fields.Integrations = kept
 			}
 			return reg, nil
 		})
@@ -63,7 +63,7 @@ func getRegistry() Tool {
 
 // registryMatches reports whether lowercase query q occurs in the entry's
 // id, name, description or category.
-func registryMatches(e apiclient.RegistryEntry, q string) bool {
+func registryMatches(e apiclient.RegistryEntryFields, q string) bool {
 	for _, field := range [...]string{e.Key(), e.Name, e.Description, e.Category} {
 		if strings.Contains(strings.ToLower(field), q) {
 			return true
@@ -78,13 +78,14 @@ func installIntegration() Tool {
 			"Returns the install record. If the integration connects an account (status pending, or an OAuth provider in its registry entry), next call get_oauth_url and give the URL to the user, then get_oauth_status.",
 		Hints{OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.InstallIntegrationInput) (schemas.IntegrationOutput, error) {
+			id := string(in.IntegrationID)
 			rec, err := call.Client.InstallIntegration(ctx, apiclient.InstallRequest{
-				IntegrationID: in.IntegrationID,
-				Version:       in.Version,
+				IntegrationID: id,
+				Version:       string(in.Version),
 				Config:        in.Config,
 			})
 			if err != nil {
-				return rec, installError(err, in.IntegrationID)
+				return rec, installError(err, id)
 			}
 			return rec, nil
 		})
@@ -102,7 +103,7 @@ func installError(err error, id string) error {
 	}
 	if outcomeUnknown(err) {
 		// An install is never retried: it may have arrived all the same.
-		return failf(err, "%s The install of '%s' may have taken effect all the same: call list_integrations to check before installing again.", describe(err), id)
+		return failf(err, "%s The install of '%s' may have taken effect all the same: call list_integrations to check before installing again.", Explain(err), id)
 	}
 	return err
 }
@@ -113,8 +114,9 @@ func getIntegrationConfig() Tool {
 			"Returns {integrationId, config}; fails with 'not installed' when it is not installed (then see list_integrations).",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetIntegrationConfigInput) (schemas.IntegrationConfigOutput, error) {
-			cfg, err := call.Client.GetIntegrationConfig(ctx, in.IntegrationID)
-			return cfg, notInstalled(err, in.IntegrationID)
+			id := string(in.IntegrationID)
+			cfg, err := call.Client.GetIntegrationConfig(ctx, id)
+			return cfg, notInstalled(err, id)
 		})
 }
 
@@ -124,8 +126,9 @@ func updateIntegrationConfig() Tool {
 			"Returns the updated install record; call get_integration_config to read the result.",
 		Hints{Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.UpdateIntegrationConfigInput) (schemas.IntegrationOutput, error) {
-			rec, err := call.Client.UpdateIntegrationConfig(ctx, in.IntegrationID, in.Config)
-			return rec, notInstalled(err, in.IntegrationID)
+			id := string(in.IntegrationID)
+			rec, err := call.Client.UpdateIntegrationConfig(ctx, id, in.Config)
+			return rec, notInstalled(err, id)
 		})
 }
 
@@ -135,12 +138,13 @@ func removeIntegration() Tool {
 			"Only call it when the user asked for the removal; clients that support forms ask the user to confirm by typing the id. Returns {integrationId, removed: true}.",
 		Hints{Destructive: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.RemoveIntegrationInput) (schemas.RemoveIntegrationOutput, error) {
-			if err := confirmRemoval(ctx, call, in.IntegrationID); err != nil {
+			id := string(in.IntegrationID)
+			if err := confirmRemoval(ctx, call, id); err != nil {
 				return schemas.RemoveIntegrationOutput{}, err
 			}
-			if err := call.Client.RemoveIntegration(ctx, in.IntegrationID); err != nil {
-				return schemas.RemoveIntegrationOutput{}, notInstalled(err, in.IntegrationID)
+			if err := call.Client.RemoveIntegration(ctx, id); err != nil {
+				return schemas.RemoveIntegrationOutput{}, notInstalled(err, id)
 			}
-			return schemas.RemoveIntegrationOutput{IntegrationID: in.IntegrationID, Removed: true}, nil
+			return schemas.RemoveIntegrationOutput{IntegrationID: id, Removed: true}, nil
 		})
 }

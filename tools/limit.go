@@ -2,6 +2,8 @@ package tools
 
 import (
 	"fmt"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
 
 // DefaultMaxResultBytes is Options.MaxResultBytes's default. Hosts drop
@@ -23,8 +25,8 @@ func (e *tooLargeError) Error() string {
 	if how == "" {
 		how = "this tool has no filter to narrow it: ask the user to check the data in the Alfe dashboard, or report it"
 	}
-	return fmt.Sprintf("The answer of %s was too large to return: its JSON is %s (%d bytes), over this server's limit of %s, above which MCP hosts may drop the message. Narrow the request: %s.",
-		e.tool, byteSize(e.size), e.size, byteSize(e.limit), how)
+	return fmt.Sprintf("The result of %s was too large to return: its JSON is %s (%d bytes), over this server's limit of %s, above which MCP hosts may drop the message. Narrow the request: %s.",
+		e.tool, prose.ByteSize(e.size), e.size, prose.ByteSize(e.limit), how)
 }
 
 // checkSize returns a *tooLargeError when n bytes of JSON are over limit;
@@ -34,22 +36,4 @@ func checkSize(tool, narrow string, n, limit int) error {
 		return &tooLargeError{tool: tool, narrow: narrow, size: n, limit: limit}
 	}
 	return nil
-}
-
-// byteSize writes n as "1.5 MiB", "12 KiB" or "100 bytes".
-func byteSize(n int) string {
-	switch {
-	case n >= 1<<20:
-		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<20))) + " MiB"
-	case n >= 1<<10:
-		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<10))) + " KiB"
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-func trimZero(s string) string {
-	if len(s) > 2 && s[len(s)-2:] == ".0" {
-		return s[:len(s)-2]
-	}
-	return s
 }

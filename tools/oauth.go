@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -21,7 +22,7 @@ func getOAuthURL() Tool {
 			"Give the URL to the user; then call get_oauth_status with waitSeconds to learn when the account is connected.",
 		Hints{OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetOAuthURLInput) (schemas.OAuthURLOutput, error) {
-			out, err := call.Client.GetOAuthURL(ctx, in.Provider, in.Scopes)
+			out, err := call.Client.GetOAuthURL(ctx, string(in.Provider), in.Scopes)
 			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
 				return out, failf(err, "the Alfe API refused to start OAuth for provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
 			}
@@ -31,7 +32,7 @@ func getOAuthURL() Tool {
 
 func getOAuthStatus() Tool {
 	return define("get_oauth_status", "Check an account connection",
-		"Check whether the account of an OAuth provider is connected for this agent; with waitSeconds (up to 50) it waits for the person to finish the consent and returns as soon as the account is connected. "+
+		"Check whether the account of an OAuth provider is connected for this agent; with waitSeconds (up to "+strconv.Itoa(schemas.MaxWaitSeconds)+") it waits for the person to finish the consent and returns as soon as the account is connected. "+
 			"Returns {provider, connected}; once connected, the integration turns active (see list_integrations). If still not connected, call again to keep waiting.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (schemas.OAuthStatusOutput, error) {
@@ -49,7 +50,7 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 	interval := call.deps.PollInterval
 
 	for step := 0; ; step++ {
-		status, err := call.Client.GetOAuthStatus(ctx, in.Provider)
+		status, err := call.Client.GetOAuthStatus(ctx, string(in.Provider))
 		if err != nil {
 			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
 				return status, failf(err, "the Alfe API does not know provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
@@ -57,7 +58,7 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 			return status, err
 		}
 		left := time.Until(deadline)
-		if status.Connected || left <= 0 {
+		if status.Fields.Connected || left <= 0 {
 			return status, nil
 		}
 		elapsed := wait - left

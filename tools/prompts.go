@@ -27,16 +27,16 @@ func prompts() []server.ServerPrompt {
 
 func connectIntegrationPrompt(_ context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	id := req.Params.Arguments["integrationId"]
-	if err := (schemas.GetIntegrationConfigInput{IntegrationID: id}).Validate(); err != nil {
+	if err := (schemas.GetIntegrationConfigInput{IntegrationID: schemas.ID(id)}).Validate(); err != nil {
 		return nil, err
 	}
 	text := fmt.Sprintf(`Connect the integration %[1]q to this Alfe agent:
 1. Call get_registry with query %[1]q and find the entry whose id is %[1]q. If there is none, tell me and stop. Note how it connects: its OAuth provider and scopes, an API key, or nothing.
 2. Call list_integrations. If %[1]q is not installed, call install_integration with integrationId %[1]q.
 3. If it connects through OAuth: call get_oauth_url with its provider (and scopes, if the entry lists them), give me the URL to open in my browser, and say that it expires in expiresIn seconds.
-4. Then call get_oauth_status with the provider and waitSeconds 50, and repeat while connected is false, up to about 5 minutes. If the URL expires first, get a new one.
+4. Then call get_oauth_status with the provider and waitSeconds %[2]d, and repeat while connected is false, up to about 5 minutes. If the URL expires first, get a new one.
 5. If it needs an API key instead, ask me for it and set it with update_integration_config; never repeat the key back to me.
-6. Finally call list_integrations and tell me the status of %[1]q.`, id)
+6. Finally call list_integrations and tell me the status of %[1]q.`, id, schemas.MaxWaitSeconds)
 	return mcp.NewGetPromptResult("Connect "+id, []mcp.PromptMessage{
 		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text)),
 	}), nil

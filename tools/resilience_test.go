@@ -50,7 +50,7 @@ var (
 )
 
 // retries is the client's default number of attempts.
-const retries = apiclient.DefaultRetries
+const retries = apiclient.DefaultMaxAttempts
 
 func faultMatrix() []faultRow {
 	const nginx502 = `<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>`
@@ -150,17 +150,17 @@ func faultMatrix() []faultRow {
 
 		{name: "headers slower than the timeout/GET", tool: "get_registry", args: getRegistryArgs, attempts: 1,
 			timeout: 300 * time.Millisecond, fault: headersStall,
-			want: []string{"did not answer in time", "GET /integrations/registry"}},
+			want: []string{"did not respond in time", "GET /integrations/registry"}},
 		{name: "headers slower than the timeout/POST", tool: "install_integration", args: installArgs, attempts: 1,
 			timeout: 300 * time.Millisecond, fault: headersStall,
-			want: []string{"did not answer in time", "300 ms", "POST /agent/integrations", "list_integrations to check"}},
+			want: []string{"did not respond in time", "300 ms", "POST /agent/integrations", "list_integrations to check"}},
 
 		{name: "body stalls/GET", tool: "get_registry", args: getRegistryArgs, attempts: 1,
 			timeout: 300 * time.Millisecond, fault: bodyStalls,
-			want: []string{"did not answer in time", "GET /integrations/registry"}},
+			want: []string{"did not respond in time", "GET /integrations/registry"}},
 		{name: "body stalls/POST", tool: "install_integration", args: installArgs, attempts: 1,
 			timeout: 300 * time.Millisecond, fault: bodyStalls,
-			want: []string{"did not answer in time", "POST /agent/integrations", "list_integrations to check"}},
+			want: []string{"did not respond in time", "POST /agent/integrations", "list_integrations to check"}},
 
 		{name: "connection reset/GET", tool: "get_oauth_status", args: oauthStatusArgs, attempts: retries,
 			fault: resetConnection,
@@ -178,9 +178,9 @@ func faultMatrix() []faultRow {
 			want: []string{"could not reach the alfe api", "refused"}},
 
 		{name: "truncated JSON/GET", tool: "get_registry", args: getRegistryArgs, attempts: 1, fault: truncated,
-			want: []string{"unexpected answer", "not valid JSON"}},
+			want: []string{"unexpected response", "not valid JSON"}},
 		{name: "truncated JSON/POST", tool: "install_integration", args: installArgs, attempts: 1, fault: truncated,
-			want: []string{"unexpected answer", "not valid JSON"}},
+			want: []string{"unexpected response", "not valid JSON"}},
 
 		{name: "HTML error page/GET", tool: "get_integration_config", args: getConfigArgs, attempts: retries,
 			fault: status(502, nginx502, "Content-Type", "text/html"),
@@ -190,13 +190,13 @@ func faultMatrix() []faultRow {
 			want:  []string{"502 Bad Gateway", "list_integrations to check"}},
 
 		{name: "empty 200/GET", tool: "get_oauth_status", args: oauthStatusArgs, attempts: 1, fault: status(200, ""),
-			want: []string{"unexpected answer", "200 OK", "no data"}},
+			want: []string{"unexpected response", "200 OK", "no data"}},
 		// An install answered without a record succeeds (documented in
 		// apiclient): the result names only the integration.
 		{name: "empty 200/POST", tool: "install_integration", args: installArgs, attempts: 1, fault: status(200, "")},
 
 		{name: "204/GET", tool: "get_integration_config", args: getConfigArgs, attempts: 1, fault: status(204, ""),
-			want: []string{"unexpected answer", "204 No Content", "not a JSON object"}},
+			want: []string{"unexpected response", "204 No Content", "not a JSON object"}},
 		{name: "204/POST", tool: "install_integration", args: installArgs, attempts: 1, fault: status(204, "")},
 
 		{name: "huge body/GET", tool: "get_registry", args: getRegistryArgs, attempts: 1, fault: hugeBody,
@@ -207,11 +207,11 @@ func faultMatrix() []faultRow {
 			want: []string{"too large to return", "MiB", "limit of 1 MiB", "pass query"}},
 
 		{name: "wrong content type/GET", tool: "get_oauth_status", args: oauthStatusArgs, attempts: 1, fault: textOK,
-			want: []string{"unexpected answer", "not valid JSON", "text/plain"}},
+			want: []string{"unexpected response", "not valid JSON", "text/plain"}},
 		{name: "wrong content type/POST", tool: "install_integration", args: installArgs, attempts: 1, fault: textOK,
-			want: []string{"unexpected answer", "not valid JSON", "text/plain"}},
+			want: []string{"unexpected response", "not valid JSON", "text/plain"}},
 		{name: "HTML on 200/GET", tool: "get_registry", args: getRegistryArgs, attempts: 1, fault: portal,
-			want: []string{"unexpected answer", "text/html"}},
+			want: []string{"unexpected response", "text/html"}},
 	}
 }
 

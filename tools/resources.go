@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 	"github.com/alfe-mcp/alfe-mcp/schemas"
 )
 
@@ -56,7 +57,7 @@ func resourceTemplates(opts *Options) []server.ServerResourceTemplate {
 			mcp.WithTemplateMIMEType(jsonMIME)),
 		Handler: server.ResourceTemplateHandlerFunc(readJSON(opts, func(ctx context.Context, call *Call, req mcp.ReadResourceRequest) (any, error) {
 			id := templateArg(req.Params.Arguments["integrationId"])
-			if err := (schemas.GetIntegrationConfigInput{IntegrationID: id}).Validate(); err != nil {
+			if err := (schemas.GetIntegrationConfigInput{IntegrationID: schemas.ID(id)}).Validate(); err != nil {
 				return nil, err
 			}
 			cfg, err := call.Client.GetIntegrationConfig(ctx, id)
@@ -72,11 +73,11 @@ func readJSON(opts *Options, read func(ctx context.Context, call *Call, req mcp.
 	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		client, err := opts.Client(ctx)
 		if err != nil {
-			return nil, errors.New(describe(err))
+			return nil, errors.New(Explain(err))
 		}
 		v, err := read(ctx, &Call{Client: client, deps: opts}, req)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s", req.Params.URI, describe(err))
+			return nil, fmt.Errorf("%s: %s", req.Params.URI, Explain(err))
 		}
 		b, err := json.Marshal(v)
 		if err != nil {
@@ -84,7 +85,7 @@ func readJSON(opts *Options, read func(ctx context.Context, call *Call, req mcp.
 		}
 		if len(b) > opts.MaxResultBytes {
 			return nil, fmt.Errorf("%s: too large to return: its JSON is %s (%d bytes), over this server's limit of %s; use the tools, which can filter",
-				req.Params.URI, byteSize(len(b)), len(b), byteSize(opts.MaxResultBytes))
+				req.Params.URI, prose.ByteSize(len(b)), len(b), prose.ByteSize(opts.MaxResultBytes))
 		}
 		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: jsonMIME, Text: string(b)}}, nil
 	}

@@ -69,7 +69,7 @@ func Defaults() Config {
 	return Config{
 		APIURL:          apiclient.DefaultBaseURL,
 		Timeout:         Duration(apiclient.DefaultTimeout),
-		Retries:         apiclient.DefaultRetries,
+		Retries:         apiclient.DefaultMaxAttempts,
 		LogLevel:        "info",
 		LogFormat:       "text",
 		Addr:            DefaultAddr,
