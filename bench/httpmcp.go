@@ -176,8 +176,6 @@ func (h *httpServer) initialize() error {
 	return err
 }
 
-func (h *httpServer) pid() int { return h.cmd.Process.Pid }
-
 func (h *httpServer) stop() {
 	h.hc.CloseIdleConnections()
 	h.cmd.Process.Signal(os.Interrupt) //nolint:errcheck

@@ -106,12 +106,6 @@ func loadAvg() string {
 	return strings.Join(f[:3], " ")
 }
 
-// rssMB is VmRSS of pid in MiB.
-func rssMB(pid int) (float64, error) {
-	kb, err := procStatusKB(pid, "VmRSS")
-	return float64(kb) / 1024, err
-}
-
 // clockTick is USER_HZ: /proc/PID/stat counts CPU time in these.
 var clockTick = func() float64 {
 	out, err := exec.Command("getconf", "CLK_TCK").Output()
