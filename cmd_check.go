@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
@@ -14,11 +13,7 @@ import (
 // It never prints the key.
 func runCheck(ctx context.Context, e env, cfg config.Config) int {
 	a, err := newApp(e, cfg)
-	if errors.Is(err, errNoKey) {
-		fmt.Fprintf(e.stderr, "not ok: %v\n", err)
-		return 1
-	}
-	if err != nil {
+	if err != nil { // errNoKey too: a check that fails, exit 1
 		fmt.Fprintf(e.stderr, "not ok: %v\n", err)
 		return 1
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -64,7 +65,7 @@ type flagSpec struct {
 	Flag
 	// parse reads a value of the flag and returns what it sets; an error
 	// says why the value is wrong.
-	parse func(v string) (func(*Config), error)
+	parse parser
 }
 
 // Flags returns every flag, group by group, in the order help lists them.
@@ -134,53 +135,49 @@ func flagSpecs() []flagSpec {
 	}
 }
 
-// text is the parse of a flag whose value is any string.
-func text(set func(*Config, string)) func(string) (func(*Config), error) {
+// parser is how a flag's value becomes a change to the Config: an error
+// says what the value should look like.
+type parser = func(string) (func(*Config), error)
+
+// parsed is the parse of a flag whose value parse reads; a value it
+// refuses is an error that says rule, e.g. "use true or false".
+func parsed[T any](parse func(string) (T, error), rule string, set func(*Config, T)) parser {
 	return func(v string) (func(*Config), error) {
-		return func(c *Config) { set(c, v) }, nil
+		x, err := parse(v)
+		if err != nil {
+			return nil, errors.New(rule)
+		}
+		return func(c *Config) { set(c, x) }, nil
 	}
+}
+
+// text is the parse of a flag whose value is any string.
+func text(set func(*Config, string)) parser {
+	return parsed(func(v string) (string, error) { return v, nil }, "", set)
 }
 
 // list is the parse of a comma-separated list; blank items are dropped, and
 // an empty value clears the setting.
-func list(set func(*Config, []string)) func(string) (func(*Config), error) {
-	return func(v string) (func(*Config), error) {
-		items := splitList(v)
-		return func(c *Config) { set(c, items) }, nil
-	}
+func list(set func(*Config, []string)) parser {
+	return parsed(func(v string) ([]string, error) { return splitList(v), nil }, "", set)
 }
 
 // boolean is the parse of a switch: --name, or --name=false.
-func boolean(set func(*Config, bool)) func(string) (func(*Config), error) {
-	return func(v string) (func(*Config), error) {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("use true or false")
-		}
-		return func(c *Config) { set(c, b) }, nil
-	}
+func boolean(set func(*Config, bool)) parser {
+	return parsed(strconv.ParseBool, "use true or false", set)
 }
 
 // duration is the parse of a duration such as 30s or 1m30s.
-func duration(set func(*Config, Duration)) func(string) (func(*Config), error) {
-	return func(v string) (func(*Config), error) {
+func duration(set func(*Config, Duration)) parser {
+	return parsed(func(v string) (Duration, error) {
 		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, fmt.Errorf("use a duration such as 30s or 1m")
-		}
-		return func(c *Config) { set(c, Duration(d)) }, nil
-	}
+		return Duration(d), err
+	}, "use a duration such as 30s or 1m", set)
 }
 
 // integer is the parse of a whole number.
-func integer(set func(*Config, int)) func(string) (func(*Config), error) {
-	return func(v string) (func(*Config), error) {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, fmt.Errorf("use a whole number")
-		}
-		return func(c *Config) { set(c, n) }, nil
-	}
+func integer(set func(*Config, int)) parser {
+	return parsed(strconv.Atoi, "use a whole number", set)
 }
 
 // WriteFlags writes the help of the flags in groups, group by group: each

@@ -27,24 +27,24 @@ func readObject(w http.ResponseWriter, r *http.Request) (fields map[string]json.
 			writeTooLarge(w)
 			return nil, false
 		}
-		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body could not be read.")
+		badRequest(w, "The request body could not be read.")
 		return nil, false
 	}
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body is empty; send a JSON object.")
+		badRequest(w, "The request body is empty; send a JSON object.")
 		return nil, false
 	}
 	if !json.Valid(trimmed) {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body is not valid JSON; send a JSON object.")
+		badRequest(w, "The request body is not valid JSON; send a JSON object.")
 		return nil, false
 	}
 	if trimmed[0] != '{' {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("The request body must be a JSON object, not %s.", jsonKind(trimmed)))
+		badRequest(w, fmt.Sprintf("The request body must be a JSON object, not %s.", jsonKind(trimmed)))
 		return nil, false
 	}
 	if err := json.Unmarshal(trimmed, &fields); err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "The request body is not a valid JSON object.")
+		badRequest(w, "The request body is not a valid JSON object.")
 		return nil, false
 	}
 	return fields, true

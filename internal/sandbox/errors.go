@@ -41,6 +41,11 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: message}})
 }
 
+// badRequest writes a 400 with the bad_request code and message.
+func badRequest(w http.ResponseWriter, message string) {
+	writeError(w, http.StatusBadRequest, codeBadRequest, message)
+}
+
 // writeJSON encodes v and writes it with the JSON content type.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

@@ -76,7 +76,7 @@ func NewHandler(opts Options) *Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	segs, ok := splitPath(r.URL.EscapedPath())
 	if !ok {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "The request path is not correctly escaped.")
+		badRequest(w, "The request path is not correctly escaped.")
 		return
 	}
 	public := len(segs) > 0 && segs[0] == "sandbox"

@@ -143,34 +143,34 @@ func (h *Handler) createInstall(w http.ResponseWriter, r *http.Request) {
 	}
 	id, present, err := stringField(fields, "integrationId")
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		badRequest(w, err.Error())
 		return
 	}
 	if !present || id == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "field 'integrationId' is required; see GET /integrations/registry")
+		badRequest(w, "field 'integrationId' is required; see GET /integrations/registry")
 		return
 	}
 	entry := h.reg.byID[id]
 	if entry == nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("unknown integration '%s'; see GET /integrations/registry", id))
+		badRequest(w, fmt.Sprintf("unknown integration '%s'; see GET /integrations/registry", id))
 		return
 	}
 	version, present, err := stringField(fields, "version")
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		badRequest(w, err.Error())
 		return
 	}
 	if !present || version == "" {
 		version = entry.Version
 	}
 	if !contains(entry.Versions, version) {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("unknown version '%s' of integration '%s'; available versions: %s",
+		badRequest(w, fmt.Sprintf("unknown version '%s' of integration '%s'; available versions: %s",
 			version, id, strings.Join(entry.Versions, ", ")))
 		return
 	}
 	given, _, err := objectField(fields, "config")
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		badRequest(w, err.Error())
 		return
 	}
 	config := entry.defaultConfig()
@@ -222,11 +222,11 @@ func (h *Handler) patchInstall(w http.ResponseWriter, r *http.Request, id string
 	}
 	patch, present, err := objectField(fields, "config")
 	if err != nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, err.Error())
+		badRequest(w, err.Error())
 		return
 	}
 	if !present {
-		writeError(w, http.StatusBadRequest, codeBadRequest, "field 'config' is required and must be a JSON object")
+		badRequest(w, "field 'config' is required and must be a JSON object")
 		return
 	}
 

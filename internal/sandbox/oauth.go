@@ -40,12 +40,12 @@ func (h *Handler) queryProvider(w http.ResponseWriter, r *http.Request) (*provid
 	name := r.URL.Query().Get("provider")
 	known := strings.Join(h.reg.order, ", ")
 	if name == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("query parameter 'provider' is required; known providers: %s", known))
+		badRequest(w, fmt.Sprintf("query parameter 'provider' is required; known providers: %s", known))
 		return nil, false
 	}
 	p := h.reg.providers[name]
 	if p == nil {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("unknown OAuth provider '%s'; known providers: %s", name, known))
+		badRequest(w, fmt.Sprintf("unknown OAuth provider '%s'; known providers: %s", name, known))
 		return nil, false
 	}
 	return p, true
