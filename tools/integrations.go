@@ -11,6 +11,18 @@ import (
 // The tools that read and change the agent's installed integrations and
 // browse the registry. Each is one value: definition and handler together.
 
+// integrationTools are the tools of this file, in catalogue order.
+func integrationTools() []Tool {
+	return []Tool{
+		listIntegrations(),
+		getRegistry(),
+		installIntegration(),
+		getIntegrationConfig(),
+		updateIntegrationConfig(),
+		removeIntegration(),
+	}
+}
+
 func listIntegrations() Tool {
 	t := define("list_integrations", "List installed integrations",
 		"List the integrations installed on this Alfe agent, with each one's status (e.g. active, pending), version and config; pass status to filter. "+

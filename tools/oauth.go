@@ -16,6 +16,9 @@ import (
 // The tools of the OAuth connect flow: a consent URL for a person, then the
 // connection status, optionally waited for.
 
+// oauthTools are the tools of this file, in catalogue order.
+func oauthTools() []Tool { return []Tool{getOAuthURL(), getOAuthStatus()} }
+
 func getOAuthURL() Tool {
 	return define("get_oauth_url", "Start connecting an account",
 		"Start connecting an account for an integration that uses OAuth: returns a consent URL (valid for expiresIn seconds) for a person to open in a browser and approve. "+

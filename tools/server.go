@@ -21,19 +21,10 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
 )
 
-// Catalogue returns every tool. tools/list shows them sorted by name.
-func Catalogue() []Tool {
-	return []Tool{
-		listIntegrations(),
-		getRegistry(),
-		installIntegration(),
-		getIntegrationConfig(),
-		updateIntegrationConfig(),
-		removeIntegration(),
-		getOAuthURL(),
-		getOAuthStatus(),
-	}
-}
+// Catalogue returns every tool, domain by domain: each domain's file lists
+// its own (integrations.go, oauth.go), so that a tool is written in one
+// place. tools/list shows them sorted by name.
+func Catalogue() []Tool { return slices.Concat(integrationTools(), oauthTools()) }
 
 // Names returns the names of all tools, in catalogue order.
 func Names() []string { return names(Catalogue()) }

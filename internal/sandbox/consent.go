@@ -8,6 +8,14 @@ import (
 	"strings"
 )
 
+// consentRoutes are the pages a person opens: no API key needed.
+func (h *Handler) consentRoutes() []route {
+	return []route{
+		{http.MethodGet, "/sandbox/oauth/consent", h.consentPage},
+		{http.MethodPost, "/sandbox/oauth/decision", h.consentDecision},
+	}
+}
+
 // consentPage is the data of the HTML page.
 type consentPage struct {
 	Title        string

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -87,14 +88,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	routes := h.match(segs)
-	if len(routes) == 0 {
+	var matched []route
+	for _, rt := range h.routes() {
+		if rt.matches(segs) {
+			matched = append(matched, rt)
+		}
+	}
+	if len(matched) == 0 {
 		writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("No route for %s %s.", r.Method, r.URL.Path))
 		return
 	}
-	allow := make([]string, 0, len(routes))
-	for _, rt := range routes {
+	allow := make([]string, 0, len(matched))
+	for _, rt := range matched {
 		if rt.method == r.Method {
+			if i := slices.Index(strings.Split(rt.pattern, "/")[1:], "{id}"); i >= 0 {
+				r.SetPathValue("id", segs[i])
+			}
 			rt.serve(w, r)
 			return
 		}
@@ -122,40 +131,43 @@ func (h *Handler) authorize(r *http.Request) (string, bool) {
 	return "", true
 }
 
-// route is one method of a matched path.
+// route is one method on one path of the emulated API. In pattern, {id}
+// stands for one non-empty path segment (unescaped), which serve reads as
+// r.PathValue("id").
 type route struct {
-	method string
-	serve  http.HandlerFunc
+	method  string
+	pattern string // e.g. "/agent/integrations/{id}/config"
+	serve   http.HandlerFunc
 }
 
-// match returns the methods served on the path segments, or nil for an unknown route.
-func (h *Handler) match(s []string) []route {
-	switch {
-	case is(s, "agent", "identity", "whoami"):
-		return []route{{http.MethodGet, h.whoami}}
-	case is(s, "agent", "integrations"):
-		return []route{{http.MethodGet, h.listInstalls}, {http.MethodPost, h.createInstall}}
-	case is(s, "agent", "integrations", "oauth", "url"):
-		return []route{{http.MethodGet, h.oauthURL}}
-	case is(s, "agent", "integrations", "oauth", "status"):
-		return []route{{http.MethodGet, h.oauthStatus}}
-	case len(s) == 4 && s[0] == "agent" && s[1] == "integrations" && s[2] != "" && s[3] == "config":
-		id := s[2]
-		return []route{{http.MethodGet, func(w http.ResponseWriter, r *http.Request) { h.getConfig(w, r, id) }}}
-	case len(s) == 3 && s[0] == "agent" && s[1] == "integrations" && s[2] != "":
-		id := s[2]
-		return []route{
-			{http.MethodPatch, func(w http.ResponseWriter, r *http.Request) { h.patchInstall(w, r, id) }},
-			{http.MethodDelete, func(w http.ResponseWriter, r *http.Request) { h.deleteInstall(w, r, id) }},
-		}
-	case is(s, "integrations", "registry"):
-		return []route{{http.MethodGet, h.registryList}}
-	case is(s, "sandbox", "oauth", "consent"):
-		return []route{{http.MethodGet, h.consentPage}}
-	case is(s, "sandbox", "oauth", "decision"):
-		return []route{{http.MethodPost, h.consentDecision}}
+// routes are every route of the emulated API. Each domain's file declares
+// its own next to their handlers (installs.go, oauth.go, consent.go), so
+// that a new route is written in one place.
+func (h *Handler) routes() []route {
+	return slices.Concat(
+		[]route{
+			{http.MethodGet, "/agent/identity/whoami", h.whoami},
+			{http.MethodGet, "/integrations/registry", h.registryList},
+		},
+		h.installRoutes(),
+		h.oauthRoutes(),
+		h.consentRoutes(),
+	)
+}
+
+// matches reports whether the unescaped path segments fit the route's
+// pattern.
+func (rt route) matches(segs []string) bool {
+	want := strings.Split(rt.pattern, "/")[1:]
+	if len(segs) != len(want) {
+		return false
 	}
-	return nil
+	for i, w := range want {
+		if w != segs[i] && (w != "{id}" || segs[i] == "") {
+			return false
+		}
+	}
+	return true
 }
 
 // splitPath splits an escaped path into unescaped segments. It reports false when a segment is
@@ -174,18 +186,6 @@ func splitPath(escaped string) ([]string, bool) {
 		parts[i] = seg
 	}
 	return parts, true
-}
-
-func is(segs []string, want ...string) bool {
-	if len(segs) != len(want) {
-		return false
-	}
-	for i := range want {
-		if segs[i] != want[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // whoami serves GET /agent/identity/whoami.

@@ -123,6 +123,17 @@ func notInstalled(w http.ResponseWriter, id string) {
 	writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("integration '%s' is not installed", id))
 }
 
+// installRoutes are the routes of installed integrations.
+func (h *Handler) installRoutes() []route {
+	return []route{
+		{http.MethodGet, "/agent/integrations", h.listInstalls},
+		{http.MethodPost, "/agent/integrations", h.createInstall},
+		{http.MethodGet, "/agent/integrations/{id}/config", h.getConfig},
+		{http.MethodPatch, "/agent/integrations/{id}", h.patchInstall},
+		{http.MethodDelete, "/agent/integrations/{id}", h.deleteInstall},
+	}
+}
+
 // listInstalls serves GET /agent/integrations: every install record, sorted by integration id.
 func (h *Handler) listInstalls(w http.ResponseWriter, _ *http.Request) {
 	h.mu.Lock()
@@ -192,7 +203,8 @@ func (h *Handler) createInstall(w http.ResponseWriter, r *http.Request) {
 }
 
 // getConfig serves GET /agent/integrations/{id}/config.
-func (h *Handler) getConfig(w http.ResponseWriter, _ *http.Request, id string) {
+func (h *Handler) getConfig(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	h.mu.Lock()
 	in := h.installs[id]
 	var rec configRecord
@@ -208,7 +220,8 @@ func (h *Handler) getConfig(w http.ResponseWriter, _ *http.Request, id string) {
 }
 
 // patchInstall serves PATCH /agent/integrations/{id}: a shallow merge into the config.
-func (h *Handler) patchInstall(w http.ResponseWriter, r *http.Request, id string) {
+func (h *Handler) patchInstall(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	h.mu.Lock()
 	_, exists := h.installs[id]
 	h.mu.Unlock()
@@ -247,7 +260,8 @@ func (h *Handler) patchInstall(w http.ResponseWriter, r *http.Request, id string
 
 // deleteInstall serves DELETE /agent/integrations/{id}. The provider connection, if any, is kept:
 // it belongs to the agent's provider account, not to the install.
-func (h *Handler) deleteInstall(w http.ResponseWriter, _ *http.Request, id string) {
+func (h *Handler) deleteInstall(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	h.mu.Lock()
 	_, exists := h.installs[id]
 	delete(h.installs, id)

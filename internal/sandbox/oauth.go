@@ -34,6 +34,14 @@ type oauthStatusData struct {
 	Connected bool   `json:"connected"`
 }
 
+// oauthRoutes are the routes of the OAuth connect flow.
+func (h *Handler) oauthRoutes() []route {
+	return []route{
+		{http.MethodGet, "/agent/integrations/oauth/url", h.oauthURL},
+		{http.MethodGet, "/agent/integrations/oauth/status", h.oauthStatus},
+	}
+}
+
 // queryProvider reads and checks the provider query parameter, writing a 400 when it is missing or
 // not an OAuth provider of the registry.
 func (h *Handler) queryProvider(w http.ResponseWriter, r *http.Request) (*provider, bool) {
