@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
+	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // TestAPIKeyNeverLeaks runs every tool against an upstream that echoes the
@@ -14,20 +17,17 @@ import (
 // or structuredContent) nor in the debug log, which is written WITHOUT the
 // logger's redaction: the code itself must never put the key there.
 func TestAPIKeyNeverLeaks(t *testing.T) {
-	calls := []struct {
+	type call struct {
 		tool string
 		args map[string]any
-	}{
-		{"list_integrations", nil},                       // 200, key in config and extra fields
-		{"get_registry", map[string]any{"query": "key"}}, // 200, key in name and description
-		{"install_integration", map[string]any{"integrationId": "github", "config": map[string]any{"token": "x"}}}, // 500 JSON
-		{"get_integration_config", map[string]any{"integrationId": "github"}},                                      // 404 JSON (message)
-		{"update_integration_config", map[string]any{"integrationId": "github", "config": map[string]any{}}},       // 401 plain text
-		{"remove_integration", map[string]any{"integrationId": "github"}},                                          // 429 HTML page
-		{"get_oauth_url", map[string]any{"provider": "github"}},                                                    // 200, malformed JSON
-		{"get_oauth_status", map[string]any{"provider": "github"}},                                                 // 400, error string
-		{"get_oauth_status", map[string]any{"provider": "google"}},                                                 // 200, key in connected's neighbours
 	}
+	// Every tool with its row of the shared test table (echoKey says what
+	// the upstream answers each), and one more status of another shape.
+	var calls []call
+	for _, name := range tools.Names() {
+		calls = append(calls, call{name, testutil.ToolCallOf(t, name).Args})
+	}
+	calls = append(calls, call{"get_oauth_status", map[string]any{"provider": "google"}})
 	forEachEraAndTransport(t, func(t *testing.T, e era, tr transportKind) {
 		upstream := newCountingUpstream(t, http.HandlerFunc(echoKey))
 		f := newFixture(t, upstream.URL, serverOptions{})
@@ -69,32 +69,32 @@ func echoKey(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Echo", auth)
 	w.Header().Set("X-Request-Id", "req-"+key) // error messages quote the request id
 	switch {
-	case r.Method == http.MethodGet && r.URL.Path == "/agent/integrations":
+	case r.Method == http.MethodGet && r.URL.Path == "/agent/integrations": // 200, the key in config and extra fields
 		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"data":[{"integrationId":"github","status":"active","version":"1.0.3","config":{"token":%s,"nested":{"auth":%s}},"owner":%s}]}`,
 			q(key), q(auth), q(key)))
-	case r.URL.Path == "/integrations/registry":
+	case r.URL.Path == "/integrations/registry": // 200, the key in name and description
 		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"data":{"integrations":[{"id":"github","name":%s,"description":"uses key %s","category":"developer"}],"debug":%s}}`,
 			q(key), key, q(auth)))
-	case r.Method == http.MethodPost:
+	case r.Method == http.MethodPost: // 500, JSON
 		writeJSON(w, http.StatusInternalServerError, fmt.Sprintf(`{"error":{"code":%s,"message":"install failed for %s"}}`, q(key), auth))
-	case strings.HasSuffix(r.URL.Path, "/config"):
+	case strings.HasSuffix(r.URL.Path, "/config"): // 404, JSON with a message
 		writeJSON(w, http.StatusNotFound, fmt.Sprintf(`{"message":"no config for key %s","data":{"error":%s}}`, key, q(key)))
-	case r.Method == http.MethodPatch:
+	case r.Method == http.MethodPatch: // 401, plain text
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = fmt.Fprintf(w, "key %s is not valid (%s)", key, auth)
-	case r.Method == http.MethodDelete:
+	case r.Method == http.MethodDelete: // 429, an HTML page
 		w.Header().Set("Content-Type", "text/html")
 		w.Header().Set("Retry-After", "60") // longer than the client waits: no retry
 		w.WriteHeader(http.StatusTooManyRequests)
 		_, _ = fmt.Fprintf(w, "<html><head><title>Too many requests for %s</title></head><body>%s</body></html>", key, auth)
-	case strings.HasSuffix(r.URL.Path, "/oauth/url"):
+	case strings.HasSuffix(r.URL.Path, "/oauth/url"): // 200, malformed JSON
 		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"data":{"url":"https://example.test/?k=%s`, key))
-	case strings.HasSuffix(r.URL.Path, "/oauth/status") && r.URL.Query().Get("provider") == "github":
+	case strings.HasSuffix(r.URL.Path, "/oauth/status") && r.URL.Query().Get("provider") == "github": // 400, an error string
 		writeJSON(w, http.StatusBadRequest, fmt.Sprintf(`{"error":"unknown provider for %s"}`, key))
-	case strings.HasSuffix(r.URL.Path, "/oauth/status"):
+	case strings.HasSuffix(r.URL.Path, "/oauth/status"): // 200, the key next to connected
 		writeJSON(w, http.StatusOK, fmt.Sprintf(`{"data":{"provider":"google","connected":true,"account":%s}}`, q(key)))
-	default:
+	default: // 404, JSON
 		writeJSON(w, http.StatusNotFound, fmt.Sprintf(`{"error":{"message":"no route for %s"}}`, auth))
 	}
 }

@@ -10,15 +10,22 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // TestReadOnlyAndAllowlist: --read-only and --tools register only the
-// selected tools; the others are refused without any upstream request, and
+// selected tools (the read-only ones by their hint in the catalogue); the others are refused without any upstream request, and
 // the selected ones work.
 func TestReadOnlyAndAllowlist(t *testing.T) {
-	all := []string{"get_integration_config", "get_oauth_status", "get_oauth_url", "get_registry",
-		"install_integration", "list_integrations", "remove_integration", "update_integration_config"}
+	all := slices.Sorted(slices.Values(tools.Names()))
+	var readOnly []string
+	for _, tool := range tools.Catalogue() {
+		if tool.Hints.ReadOnly {
+			readOnly = append(readOnly, tool.Name)
+		}
+	}
+	slices.Sort(readOnly)
 	tests := []struct {
 		name     string
 		readOnly bool
@@ -26,19 +33,9 @@ func TestReadOnlyAndAllowlist(t *testing.T) {
 		want     []string
 	}{
 		{name: "everything by default", want: all},
-		{name: "read-only", readOnly: true, want: []string{"get_integration_config", "get_oauth_status", "get_registry", "list_integrations"}},
+		{name: "read-only", readOnly: true, want: readOnly},
 		{name: "allowlist", allow: []string{"install_integration", "get_registry"}, want: []string{"get_registry", "install_integration"}},
 		{name: "read-only and allowlist", readOnly: true, allow: []string{"install_integration", "get_registry"}, want: []string{"get_registry"}},
-	}
-	args := map[string]map[string]any{
-		"get_integration_config":    {"integrationId": "memory"},
-		"get_oauth_status":          {"provider": "github"},
-		"get_oauth_url":             {"provider": "github"},
-		"get_registry":              {"query": "git"},
-		"install_integration":       {"integrationId": "stripe"},
-		"list_integrations":         {},
-		"remove_integration":        {"integrationId": "github"},
-		"update_integration_config": {"integrationId": "memory", "config": map[string]any{"autoRecall": false}},
 	}
 	forEachEra(t, func(t *testing.T, e era) {
 		for _, tt := range tests {
@@ -55,7 +52,7 @@ func TestReadOnlyAndAllowlist(t *testing.T) {
 				}
 				for _, name := range all {
 					before := upstream.requests.Load()
-					res, err := callToolErr(context.Background(), c, name, args[name], nil)
+					res, err := callToolErr(context.Background(), c, name, testutil.ToolCallOf(t, name).Args, nil)
 					if slices.Contains(tt.want, name) {
 						if err != nil {
 							t.Errorf("%s: %v", name, err)

@@ -51,7 +51,7 @@ func (ts *testServer) wait() error {
 	return ts.runErr
 }
 
-// startServer serves the eight tools over opts' transport against a fresh
+// startServer serves the catalogue over opts' transport against a fresh
 // upstream. opts.Logger is replaced by one writing to ts.logs.
 func startServer(t *testing.T, opts Options) *testServer {
 	return startServerWith(t, opts, RunOptions{})
@@ -160,26 +160,6 @@ func connectWith(t *testing.T, ts *testServer, tr Transport, key, version string
 		}
 	})
 	return cs
-}
-
-// toolCall is one call of every tool and the upstream request it makes.
-type toolCall struct {
-	name         string
-	args         map[string]any
-	method, path string
-}
-
-// everyTool calls each of the eight tools once; against the sandbox each
-// succeeds.
-var everyTool = []toolCall{
-	{"list_integrations", map[string]any{}, "GET", "/agent/integrations"},
-	{"get_registry", map[string]any{}, "GET", "/integrations/registry"},
-	{"install_integration", map[string]any{"integrationId": "notion"}, "POST", "/agent/integrations"},
-	{"get_integration_config", map[string]any{"integrationId": "memory"}, "GET", "/agent/integrations/memory/config"},
-	{"update_integration_config", map[string]any{"integrationId": "memory", "config": map[string]any{"autoRecall": true}}, "PATCH", "/agent/integrations/memory"},
-	{"remove_integration", map[string]any{"integrationId": "github"}, "DELETE", "/agent/integrations/github"},
-	{"get_oauth_url", map[string]any{"provider": "github"}, "GET", "/agent/integrations/oauth/url"},
-	{"get_oauth_status", map[string]any{"provider": "github"}, "GET", "/agent/integrations/oauth/status"},
 }
 
 // resultText is the text of a result's first text block.

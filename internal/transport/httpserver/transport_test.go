@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
+	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // Protocol eras a client may speak: the legacy one with initialize and
@@ -34,6 +37,10 @@ var transportCases = []transportCase{
 	{"streamable-stateless", Streamable, true, []string{legacy, modern}},
 }
 
+// TestEveryToolOverEveryTransport: a go-sdk client lists the catalogue and
+// calls every tool with its row of the shared test table, over each
+// transport in both eras; each call reaches the upstream once, with the
+// client's key, and so does a resource read.
 func TestEveryToolOverEveryTransport(t *testing.T) {
 	for _, tc := range transportCases {
 		for _, era := range tc.eras {
@@ -49,22 +56,23 @@ func TestEveryToolOverEveryTransport(t *testing.T) {
 				for _, tool := range list.Tools {
 					names = append(names, tool.Name)
 				}
-				if len(names) != 8 {
-					t.Fatalf("tools/list: %v, want 8 tools", names)
+				if want := tools.Names(); !sameNames(names, want) {
+					t.Fatalf("tools/list: %v, want the catalogue's %v", names, want)
 				}
-				for _, call := range everyTool {
+				for _, name := range tools.Names() {
+					call := testutil.ToolCallOf(t, name)
 					before := len(ts.up.Requests())
-					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: call.name, Arguments: call.args})
+					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: name, Arguments: call.Args})
 					if err != nil {
-						t.Fatalf("%s: %v", call.name, err)
+						t.Fatalf("%s: %v", name, err)
 					}
 					if res.IsError {
-						t.Fatalf("%s: isError: %s", call.name, resultText(res))
+						t.Fatalf("%s: isError: %s", name, resultText(res))
 					}
 					got := ts.up.Requests()[before:]
-					want := []seen{{Method: call.method, Path: call.path, Auth: "Bearer " + keyA}}
+					want := []seen{{Method: call.Method, Path: call.Path, Auth: "Bearer " + keyA}}
 					if !slices.Equal(got, want) {
-						t.Errorf("%s reached the upstream as %v, want %v", call.name, got, want)
+						t.Errorf("%s reached the upstream as %v, want %v", name, got, want)
 					}
 				}
 				// Resources take their client from the request too.
@@ -78,6 +86,11 @@ func TestEveryToolOverEveryTransport(t *testing.T) {
 			})
 		}
 	}
+}
+
+// sameNames reports whether a and b hold the same names, in any order.
+func sameNames(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
 }
 
 func eraName(v string) string {
