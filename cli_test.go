@@ -18,7 +18,7 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
 )
 
-var updateHelp = flag.Bool("update-help", false, "rewrite testdata/help/*.txt from the help alfe-mcp prints")
+var update = flag.Bool("update", false, "rewrite testdata/help/*.txt from the help alfe-mcp prints (go generate ./... runs TestHelp with it)")
 
 // wantFlags are the flags each command takes, written out rather than
 // derived from the command table, so that a change to either shows here.
@@ -42,8 +42,8 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 }
 
 // TestHelp: every way of asking for help prints it on stdout and exits 0;
-// the text is kept in testdata/help/ (go test -run TestHelp -update-help
-// rewrites it), fits 80 columns, and lists exactly the command's flags.
+// the text is kept in testdata/help/ (go generate ./... rewrites it), fits
+// 80 columns, and lists exactly the command's flags.
 func TestHelp(t *testing.T) {
 	type form struct {
 		args   []string
@@ -72,7 +72,7 @@ func TestHelp(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q", code, stderr)
 			}
 			path := filepath.Join("testdata", "help", f.golden+".txt")
-			if *updateHelp {
+			if *update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 					t.Fatal(err)
 				}
@@ -82,10 +82,10 @@ func TestHelp(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test -run TestHelp -update-help .)", err)
+				t.Fatalf("%v; run go generate ./... to write it", err)
 			}
 			if stdout != string(want) {
-				t.Errorf("help differs from %s (rewrite it with -update-help and review the diff):\n%s", path, stdout)
+				t.Errorf("help differs from %s; if the change is intended, run go generate ./... and review the diff:\n%s", path, stdout)
 			}
 			var shown []string
 			for _, line := range strings.Split(stdout, "\n") {

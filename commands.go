@@ -30,6 +30,10 @@ type cmd struct {
 	run command
 }
 
+// The help of each command is kept in testdata/help/, which TestHelp holds
+// it to; go generate ./... rewrites those files from the help printed here.
+//go:generate go test -run TestHelp -update .
+
 // commands returns alfe-mcp's commands, in the order help lists them. The
 // first is the default: `alfe-mcp [flags]` is `alfe-mcp stdio [flags]`.
 func commands() []cmd {

@@ -17,14 +17,14 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/tools.golden.json from tools.ListJSON")
+var update = flag.Bool("update", false, "rewrite the generated files instead of checking them (go generate ./... runs the tests with it)")
 
 const goldenPath = "testdata/tools.golden.json"
 
 // TestToolListGolden compares tools/list (tools.ListJSON of the default
 // options, indented) with testdata/tools.golden.json, so that every change to
-// a name, description, hint or schema shows up in review. Run
-// `go test ./tools -run TestToolListGolden -update` to accept a change.
+// a name, description, hint or schema shows up in review. go generate ./...
+// rewrites it (with -update).
 func TestToolListGolden(t *testing.T) {
 	got := goldenJSON(t)
 	if *update {
@@ -39,7 +39,7 @@ func TestToolListGolden(t *testing.T) {
 	}
 	want, err := os.ReadFile(goldenPath)
 	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
+		t.Fatalf("%v; run go generate ./... to write it", err)
 	}
 	if !bytes.Equal(got, want) {
 		gl, wl := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
@@ -52,7 +52,7 @@ func TestToolListGolden(t *testing.T) {
 				w = wl[i]
 			}
 			if g != w {
-				t.Fatalf("tools/list differs from %s at line %d:\n got: %s\nwant: %s\nIf the change is intended, run: go test ./tools -run TestToolListGolden -update", goldenPath, i+1, g, w)
+				t.Fatalf("tools/list differs from %s at line %d:\n got: %s\nwant: %s\nIf the change is intended, run go generate ./... and review the diff", goldenPath, i+1, g, w)
 			}
 		}
 	}

@@ -9,13 +9,9 @@ import (
 // The tools' JSON Schemas are generated from the Go types of their inputs
 // and outputs (package schemas) by package schemagen at build time, into
 // jsonschema/<tool>.<input|output>.json, and embedded here: the server does
-// no reflection at start-up and carries no schema generator.
-// TestGeneratedSchemas fails when a file differs from what the types
-// generate; regenerate with
-//
-//	go test ./tools -run TestGeneratedSchemas -update
-//
-//go:generate go test -run TestGeneratedSchemas -update .
+// no reflection at start-up and carries no schema generator. go generate
+// ./... writes them (see generate.go); TestGeneratedSchemas fails when a
+// file is missing, stale or left over.
 
 //go:embed jsonschema/*.json
 var generatedSchemas embed.FS
@@ -30,7 +26,7 @@ func generatedSchema(tool, kind string) (json.RawMessage, error) {
 	file := "jsonschema/" + tool + "." + kind + ".json"
 	b, err := generatedSchemas.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("tool %s has no generated %s schema (tools/%s); run: go generate ./tools", tool, kind, file)
+		return nil, fmt.Errorf("tool %s has no generated %s schema (tools/%s); run: go generate ./...", tool, kind, file)
 	}
 	return b, nil
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -21,41 +22,61 @@ func updating() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-// The embedded schemas are exactly what the Go types generate.
+// The schema files are exactly what the Go types of the catalogue's tools
+// generate: none missing, none stale, none left over from a tool that is
+// gone. With -update (go generate ./...) it writes them instead.
 func TestGeneratedSchemas(t *testing.T) {
+	want := map[string]bool{} // the files the catalogue needs
 	for _, tool := range Catalogue() {
 		for _, kind := range []struct {
 			name string
-			open bool
 			got  json.RawMessage
-			typ  any
+			typ  reflect.Type
+			open bool // an output schema allows fields the API adds
 		}{
-			{"input", false, tool.InputSchema, tool.inType},
-			{"output", true, tool.OutputSchema, tool.outType},
+			{"input", tool.InputSchema, tool.inType, false},
+			{"output", tool.OutputSchema, tool.outType, true},
 		} {
-			want, err := schemagen.ForType(tool.inType, false)
-			if kind.open {
-				want, err = schemagen.ForType(tool.outType, true)
-			}
+			schema, err := schemagen.ForType(kind.typ, kind.open)
 			if err != nil {
 				t.Fatalf("%s %s: %v", tool.Name, kind.name, err)
 			}
 			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, want, "", "  "); err != nil {
+			if err := json.Indent(&pretty, schema, "", "  "); err != nil {
 				t.Fatal(err)
 			}
 			pretty.WriteByte('\n')
-			file := filepath.Join("jsonschema", tool.Name+"."+kind.name+".json")
-			if updating() {
-				if err := os.WriteFile(file, pretty.Bytes(), 0o644); err != nil {
+			file := tool.Name + "." + kind.name + ".json"
+			want[file] = true
+			path := filepath.Join("jsonschema", file)
+			switch {
+			case updating():
+				if err := os.WriteFile(path, pretty.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				continue
-			}
-			if !bytes.Equal(kind.got, pretty.Bytes()) {
-				t.Errorf("%s is out of date with the Go types of %s; run: go test ./tools -run TestGeneratedSchemas -update", file, tool.Name)
+			case kind.got == nil:
+				t.Errorf("tools/%s is missing; run go generate ./...", path)
+			case !bytes.Equal(kind.got, pretty.Bytes()):
+				t.Errorf("tools/%s is out of date with the Go types of %s; run go generate ./...", path, tool.Name)
 			}
 		}
+	}
+	files, err := os.ReadDir("jsonschema")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if want[f.Name()] {
+			continue
+		}
+		path := filepath.Join("jsonschema", f.Name())
+		if updating() {
+			if err := os.Remove(path); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Errorf("tools/%s belongs to no tool of the catalogue; run go generate ./... (it removes it)", path)
 	}
 }
 
@@ -79,7 +100,7 @@ func TestMissingSchemaFailsAtStart(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error for a tool without its generated schemas")
 			}
-			for _, want := range []string{"no_such_tool", "tools/jsonschema/no_such_tool.input.json", "tools/jsonschema/no_such_tool.output.json", "go generate ./tools"} {
+			for _, want := range []string{"no_such_tool", "tools/jsonschema/no_such_tool.input.json", "tools/jsonschema/no_such_tool.output.json", "go generate ./..."} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q lacks %q", err, want)
 				}

@@ -10,7 +10,7 @@
 // gets the value: every limit is written once, in package schemas.
 //
 // It runs at build time, not in the server: the tools' schemas are generated
-// into tools/jsonschema/ (go test ./tools -run TestGeneratedSchemas -update)
+// into tools/jsonschema/ (go generate ./..., see tools/generate.go)
 // and embedded, so the binary carries neither the reflector nor its
 // dependencies and does no reflection at start-up. A test fails when the
 // embedded files differ from what this package generates.
