@@ -1,12 +1,15 @@
 // Package testutil holds helpers shared by the tests of several packages:
 // a buffer safe for concurrent writers, a recording upstream that serves
-// the sandbox emulator of the Alfe API, and the protocol eras. It is imported by tests only.
+// the sandbox emulator of the Alfe API, the protocol eras, whether the race
+// detector is on, and the shared test table of tool calls (toolcalls.go).
+// It is imported by tests only.
 package testutil
 
 import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"sync"
 	"testing"
 
@@ -103,4 +106,21 @@ func Eras() []Era {
 		// What most hosts in the field speak: initialize, then a session.
 		{Name: "legacy", Version: mcp.ProtocolVersion20251125, Opts: []client.ClientOption{client.WithProtocolVersion(mcp.ProtocolVersion20251125)}},
 	}
+}
+
+// RaceEnabled reports whether the test binary runs under the race
+// detector (go test -race), which slows everything about ten times: load
+// tests make fewer calls, and binaries built for end-to-end tests get the
+// detector too.
+func RaceEnabled() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }

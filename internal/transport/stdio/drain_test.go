@@ -12,9 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // heldUpstream answers GET /agent/integrations only once released, and
@@ -45,15 +42,7 @@ func heldUpstream(t *testing.T) (url string, held *atomic.Int32, release func())
 
 func stdioServer(t *testing.T, upstream string) (ctx context.Context, cancel context.CancelFunc, in *io.PipeWriter, out *bufio.Scanner, done chan error) {
 	t.Helper()
-	c, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: "k"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.CloseIdleConnections)
-	s, err := tools.NewServer(tools.Options{Client: tools.StaticClient(c)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newToolServer(t, upstream).srv
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel = context.WithCancel(context.Background())

@@ -1,7 +1,6 @@
-package tools_test
+package stdio
 
-// Malformed input on stdio: raw lines written to stdio.Serve over a
-// pipe. Each bad message gets a JSON-RPC error (a notification may get
+// Malformed input: raw lines written to Serve over a pipe. Each bad message gets a JSON-RPC error (a notification may get
 // none), and the server keeps answering: a valid tools/call after it
 // succeeds.
 
@@ -15,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	stdioserver "github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // rpcMessage is a JSON-RPC message as the server writes it.
@@ -34,14 +33,14 @@ type rawStdio struct {
 	msgs chan rpcMessage
 }
 
-func newRawStdio(t *testing.T, f *fixture) *rawStdio {
+func newRawStdio(t *testing.T, f *toolServer) *rawStdio {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- stdioserver.Serve(ctx, f.srv, inR, outW, f.logger)
+		served <- Serve(ctx, f.srv, inR, outW, f.logger)
 		_ = outW.Close()
 	}()
 	s := &rawStdio{in: inW, msgs: make(chan rpcMessage, 64)}
@@ -65,14 +64,14 @@ func newRawStdio(t *testing.T, f *fixture) *rawStdio {
 		}
 	}()
 	t.Cleanup(func() {
-		_ = inW.Close() // end of input: stdio.Serve returns
+		_ = inW.Close() // end of input: Serve returns
 		select {
 		case err := <-served:
 			if err != nil {
-				t.Errorf("stdio.Serve: %v", err)
+				t.Errorf("Serve: %v", err)
 			}
 		case <-time.After(waitLimit):
-			t.Errorf("stdio.Serve did not return within %s of its input closing", waitLimit)
+			t.Errorf("Serve did not return within %s of its input closing", waitLimit)
 			cancel()
 			<-served
 		}
@@ -159,8 +158,7 @@ func TestStdioMalformedInput(t *testing.T) {
 		{name: "notification with a wrong requestId", line: `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":{"x":1}}}`},
 		{name: "unknown notification", line: `{"jsonrpc":"2.0","method":"notifications/nonsense"}`},
 	}
-	sb := newSandbox(t)
-	f := newFixture(t, sb.URL(), serverOptions{})
+	f := newToolServer(t, testutil.NewRecorder(t).URL)
 	for _, handshake := range []bool{false, true} {
 		for i, tt := range tests {
 			t.Run(fmt.Sprintf("handshake=%v/%s", handshake, tt.name), func(t *testing.T) {
