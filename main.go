@@ -32,7 +32,7 @@ Usage:
   alfe-mcp http [flags]      serve MCP over streamable HTTP at /mcp (--addr, default 127.0.0.1:8080;
                              --stateless for replicas behind a load balancer)
   alfe-mcp sse [flags]       serve MCP over the legacy HTTP+SSE transport (GET /sse, POST /message)
-  alfe-mcp version           print the version
+  alfe-mcp version           print the version, and the commit and its date when known
 
 The API key comes from --api-key-file or the ALFE_API_KEY environment variable.
 Add --sandbox to any command to try it against a built-in emulator of the
@@ -88,7 +88,7 @@ func run(ctx context.Context, e env) int {
 	}
 	switch name {
 	case "version":
-		fmt.Fprintln(e.stdout, "alfe-mcp", buildVersion())
+		fmt.Fprintln(e.stdout, versionLine())
 		return 0
 	case "help":
 		fmt.Fprint(e.stdout, usage)
