@@ -28,7 +28,7 @@ var releaseBundles = []releaseBundle{
 }
 
 func (r release) bundleName(b releaseBundle) string {
-	return "alfe-mcp_" + r.Version + "_" + b.goos + "_" + b.fileArch + ".mcpb"
+	return "alfe-mcp_" + b.goos + "_" + b.fileArch + ".mcpb"
 }
 
 // bundleManifest is the part of an MCPB manifest read here.

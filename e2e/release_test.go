@@ -27,7 +27,7 @@ func (r release) archiveName(goos, goarch string) string {
 	if goos == "windows" {
 		ext = ".zip"
 	}
-	return fmt.Sprintf("alfe-mcp_%s_%s_%s%s", r.Version, goos, goarch, ext)
+	return fmt.Sprintf("alfe-mcp_%s_%s%s", goos, goarch, ext)
 }
 
 // TestReleaseChecksums checks that checksums.txt lists every archive and

@@ -23,7 +23,7 @@ func fakeDist(t *testing.T) (string, Metadata, []Bundle) {
 	if err := os.WriteFile(filepath.Join(dist, "metadata.json"), raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"alfe-mcp_1.2.3_darwin_universal.mcpb", "alfe-mcp_1.2.3_linux_amd64.mcpb", "alfe-mcp_1.2.3_windows_amd64.mcpb"} {
+	for _, f := range []string{"alfe-mcp_darwin_universal.mcpb", "alfe-mcp_linux_amd64.mcpb", "alfe-mcp_windows_amd64.mcpb"} {
 		if err := os.WriteFile(filepath.Join(dist, f), []byte("bundle "+f), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +71,7 @@ func TestRun(t *testing.T) {
 	if s.Packages[0].Identifier != "ghcr.io/alfe-mcp/alfe-mcp:1.2.3" {
 		t.Errorf("image %q", s.Packages[0].Identifier)
 	}
-	want := "https://github.com/alfe-mcp/alfe-mcp/releases/download/v1.2.3/alfe-mcp_1.2.3_linux_amd64.mcpb"
+	want := "https://github.com/alfe-mcp/alfe-mcp/releases/download/v1.2.3/alfe-mcp_linux_amd64.mcpb"
 	if s.Packages[2].Identifier != want || s.Packages[2].FileSHA256 != bundles[1].SHA256 {
 		t.Errorf("linux bundle: %q %s, want %q %s", s.Packages[2].Identifier, s.Packages[2].FileSHA256, want, bundles[1].SHA256)
 	}

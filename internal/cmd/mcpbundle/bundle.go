@@ -38,9 +38,10 @@ func bundleFor(goos, goarch string) (bundle, bool) {
 	return bundle{}, false
 }
 
-// fileName is the bundle's file name in the release.
-func (b bundle) fileName(version string) string {
-	return fmt.Sprintf("alfe-mcp_%s_%s_%s.mcpb", strings.TrimPrefix(version, "v"), b.goos, b.archName)
+// fileName is the bundle's file name in the release. It has no version, like
+// the archives', so that releases/latest/download/<name> always works.
+func (b bundle) fileName() string {
+	return fmt.Sprintf("alfe-mcp_%s_%s.mcpb", b.goos, b.archName)
 }
 
 // stage lays out dir (emptied first) as the bundle's content: manifest.json

@@ -70,19 +70,19 @@ func TestBundleFor(t *testing.T) {
 		goos, goarch string
 		want         string // bundle file name for version 1.2.3, "" for none
 	}{
-		{"darwin", "all", "alfe-mcp_1.2.3_darwin_universal.mcpb"},
+		{"darwin", "all", "alfe-mcp_darwin_universal.mcpb"},
 		{"darwin", "amd64", ""},
 		{"darwin", "arm64", ""},
-		{"linux", "amd64", "alfe-mcp_1.2.3_linux_amd64.mcpb"},
+		{"linux", "amd64", "alfe-mcp_linux_amd64.mcpb"},
 		{"linux", "arm64", ""},
-		{"windows", "amd64", "alfe-mcp_1.2.3_windows_amd64.mcpb"},
+		{"windows", "amd64", "alfe-mcp_windows_amd64.mcpb"},
 		{"windows", "arm64", ""},
 	}
 	for _, tt := range tests {
 		b, ok := bundleFor(tt.goos, tt.goarch)
 		got := ""
 		if ok {
-			got = b.fileName("v1.2.3")
+			got = b.fileName()
 		}
 		if got != tt.want {
 			t.Errorf("bundleFor(%s, %s): file %q, want %q", tt.goos, tt.goarch, got, tt.want)
@@ -318,7 +318,7 @@ func TestRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dist, "alfe-mcp_2.0.0_linux_amd64.mcpb")
+	out := filepath.Join(dist, "alfe-mcp_linux_amd64.mcpb")
 	if want := "pack " + filepath.Join(dist, "mcpb", "linux_amd64") + " " + out + "\n"; string(recorded) != want {
 		t.Errorf("the CLI was called with %q, want %q", recorded, want)
 	}

@@ -8,7 +8,7 @@
 // It stages dist/mcpb/<os>_<arch>/ with the committed manifest (version set,
 // platforms narrowed to the bundle's, the Windows entry point with .exe), the
 // binary under server/ and the LICENSE, then packs it with the official mcpb
-// CLI into dist/alfe-mcp_<version>_<os>_<arch>.mcpb. The CLI is the command
+// CLI into dist/alfe-mcp_<os>_<arch>.mcpb. The CLI is the command
 // in $MCPB, else npx running the pinned @anthropic-ai/mcpb.
 //
 //	go run ./internal/cmd/mcpbundle -os linux -arch amd64 -binary dist/.../alfe-mcp -version 1.2.3
@@ -67,7 +67,7 @@ func run(args []string, getenv func(string) string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mcpbundle: %v\n", err)
 		return 1
 	}
-	out := filepath.Join(*dist, b.fileName(*version))
+	out := filepath.Join(*dist, b.fileName())
 	cli := strings.Fields(getenv("MCPB"))
 	if len(cli) == 0 {
 		cli = strings.Fields(mcpbCLI)
