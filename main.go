@@ -55,9 +55,10 @@ func run(ctx context.Context, e env) int {
 	return c.run(ctx, e, cfg)
 }
 
-// runVersion prints the version.
+// runVersion prints the version, and the commit and its date when known
+// (versionLine).
 func runVersion(_ context.Context, e env, _ config.Config) int {
-	fmt.Fprintln(e.stdout, "alfe-mcp", buildVersion())
+	fmt.Fprintln(e.stdout, versionLine())
 	return 0
 }
 

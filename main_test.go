@@ -649,7 +649,7 @@ func TestCommands(t *testing.T) {
 		wantStdout *regexp.Regexp // nil: not checked
 		wantStderr []string       // substrings
 	}{
-		{"version", nil, []string{"version"}, 0, regexp.MustCompile(`^alfe-mcp \S+\n$`), nil},
+		{"version", nil, []string{"version"}, 0, regexp.MustCompile(`^alfe-mcp \S+( \([^)]*\))?\n$`), nil},
 		{"help", nil, []string{"help"}, 0, regexp.MustCompile(`(?s)^alfe-mcp: .*Usage:.*ALFE_API_KEY`), nil},
 		{"unknown command", nil, []string{"bogus"}, 2, regexp.MustCompile(`^$`), []string{`unknown command "bogus"`, "alfe-mcp help"}},
 		{"stdio -h", nil, []string{"stdio", "-h"}, 0, regexp.MustCompile(`(?s)^Usage: alfe-mcp stdio \[flags\].*--api-key-file.*--read-only`), nil},
