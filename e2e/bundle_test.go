@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // releaseBundle is one MCP Bundle of the release.
@@ -184,7 +186,7 @@ func TestBundleLaunch(t *testing.T) {
 	}{
 		{"key only", `{"api_key":"sk_test_BUNDLE"}`, []string{"stdio", "--read-only=false"}, "", allToolNames()},
 		{"empty API URL", `{"api_key":"sk_test_BUNDLE","api_url":""}`, []string{"stdio", "--read-only=false"}, "", allToolNames()},
-		{"read-only", `{"api_key":"sk_test_BUNDLE","read_only":true}`, []string{"stdio", "--read-only=true"}, "", readOnlyToolNames},
+		{"read-only", `{"api_key":"sk_test_BUNDLE","read_only":true}`, []string{"stdio", "--read-only=true"}, "", readOnlyToolNames()},
 		{"API URL set", `{"api_key":"sk_test_BUNDLE","api_url":"http://127.0.0.1:9"}`, []string{"stdio", "--read-only=false"}, "http://127.0.0.1:9", allToolNames()},
 	}
 	for _, tt := range tests {
@@ -234,14 +236,21 @@ func TestBundleLaunch(t *testing.T) {
 	}
 }
 
-// readOnlyToolNames are the tools --read-only serves.
-var readOnlyToolNames = []string{"get_integration_config", "get_oauth_status", "get_registry", "list_integrations"}
-
-// allToolNames are every tool, sorted.
-func allToolNames() []string {
-	return []string{"get_integration_config", "get_oauth_status", "get_oauth_url", "get_registry",
-		"install_integration", "list_integrations", "remove_integration", "update_integration_config"}
+// readOnlyToolNames are the tools --read-only serves: those of the
+// catalogue with the read-only hint, sorted.
+func readOnlyToolNames() []string {
+	var names []string
+	for _, tool := range tools.Catalogue() {
+		if tool.Hints.ReadOnly {
+			names = append(names, tool.Name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
+
+// allToolNames are the catalogue's tools, sorted.
+func allToolNames() []string { return slices.Sorted(slices.Values(tools.Names())) }
 
 // TestManifestLaunch runs the committed manifest's launch with the binary
 // built from this checkout, each ${user_config.X} replaced by the value a
@@ -274,7 +283,7 @@ func TestManifestLaunch(t *testing.T) {
 	}{
 		{"defaults", map[string]string{"api_key": cliKey}, allToolNames()},
 		{"empty API URL", map[string]string{"api_key": cliKey, "api_url": ""}, allToolNames()},
-		{"read-only", map[string]string{"api_key": cliKey, "read_only": "true"}, readOnlyToolNames},
+		{"read-only", map[string]string{"api_key": cliKey, "read_only": "true"}, readOnlyToolNames()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

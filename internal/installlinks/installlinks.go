@@ -2,12 +2,14 @@
 // and Cursor from the host configurations the README shows next to them, and
 // reads links back into configurations. The README is the source: its test
 // fails when a link no longer matches the configuration shown, and
-// `go test ./internal/installlinks -update` rewrites the links.
+// go generate ./... rewrites the links (the test, with -update).
 //
 // GitHub's renderer drops vscode: and cursor: links, so the links go through
 // the editors' web redirects: https://insiders.vscode.dev/redirect/mcp/install
 // (which opens vscode:mcp/install) and https://cursor.com/en/install-mcp.
 package installlinks
+
+//go:generate go test -run TestREADMELinks -update .
 
 import (
 	"bytes"
@@ -24,7 +26,7 @@ import (
 // and the links stand between LinksBegin and LinksEnd.
 const (
 	ConfigMarker = "<!-- install-config: "
-	LinksBegin   = "<!-- install-links: made by `go test ./internal/installlinks -update` from the configurations below -->"
+	LinksBegin   = "<!-- install-links: made by go generate ./... from the configurations below -->"
 	LinksEnd     = "<!-- /install-links -->"
 )
 

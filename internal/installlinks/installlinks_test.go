@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's install links from its configurations")
+var update = flag.Bool("update", false, "rewrite the README's install links from its configurations (go generate ./... runs the test with it)")
 
 const readmePath = "../../README.md"
 
@@ -32,7 +32,7 @@ func TestREADMELinks(t *testing.T) {
 		return
 	}
 	if string(want) != string(readme) {
-		t.Error("the README's install links do not match the configurations it shows; run go test ./internal/installlinks -update and review the diff")
+		t.Error("the README's install links do not match the configurations it shows; run go generate ./... and review the diff")
 	}
 }
 
