@@ -26,7 +26,7 @@ type cmd struct {
 	about   string         // what it does, atop its help, in lines of at most 80 columns
 	flags   []config.Group // the flags it takes; none: it reads no configuration
 	// run runs the command with its configuration; nil for help, which
-	// parseCommandLine answers itself.
+	// parseCommandLine handles itself.
 	run command
 }
 

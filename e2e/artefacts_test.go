@@ -339,7 +339,7 @@ func mcpSession(t *testing.T, ctx context.Context, e era, command string, args, 
 	return names
 }
 
-// waitHealthy polls url (a /healthz) until it answers 200, or fails the
+// waitHealthy polls url (a /healthz) until it responds 200, or fails the
 // test when ctx ends first or when the server has exited (exited reports it;
 // logs gives its output for the failure message).
 func waitHealthy(t *testing.T, ctx context.Context, url string, exited func() bool, logs func() string) {
@@ -363,11 +363,11 @@ func waitHealthy(t *testing.T, ctx context.Context, url string, exited func() bo
 			last = err.Error()
 		}
 		if exited() {
-			t.Fatalf("the server exited before %s answered 200 (last: %s)\nlogs:\n%s", url, last, logs())
+			t.Fatalf("the server exited before %s responded 200 (last: %s)\nlogs:\n%s", url, last, logs())
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("%s never answered 200 (last: %s)\nlogs:\n%s", url, last, logs())
+			t.Fatalf("%s never responded 200 (last: %s)\nlogs:\n%s", url, last, logs())
 		case <-tick.C:
 		}
 	}

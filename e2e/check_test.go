@@ -19,7 +19,7 @@ type upstream struct {
 	request atomic.Int64
 }
 
-func newUpstream(t *testing.T, tlsServer bool, answer http.HandlerFunc) *upstream {
+func newUpstream(t *testing.T, tlsServer bool, respond http.HandlerFunc) *upstream {
 	t.Helper()
 	u := &upstream{}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -27,7 +27,7 @@ func newUpstream(t *testing.T, tlsServer bool, answer http.HandlerFunc) *upstrea
 		if r.Header.Get("Authorization") == "Bearer "+cliKey {
 			u.sawKey.Store(true)
 		}
-		answer(w, r)
+		respond(w, r)
 	})
 	srv := httptest.NewUnstartedServer(h)
 	if tlsServer {

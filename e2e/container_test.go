@@ -150,7 +150,7 @@ func TestContainerImage(t *testing.T) {
 // version; stdio as a host launches it (docker run -i --rm -e ALFE_API_KEY
 // image, the key from the host's environment), in both protocol eras; stdio
 // on the sandbox; and HTTP on a published loopback port, where /healthz
-// answers, a request without a key is refused (a non-loopback listener lends
+// responds, a request without a key is refused (a non-loopback listener lends
 // no key) and SIGTERM stops the server cleanly.
 func TestContainerRuns(t *testing.T) {
 	r := loadRelease(t)

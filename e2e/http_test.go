@@ -28,8 +28,8 @@ func checkServing(t *testing.T, command string, args ...string) {
 	}
 }
 
-// checkNoKeyAnywhere: a server started without a key of its own answers a
-// request without one 401 (asking for a bearer key), sends nothing to the
+// checkNoKeyAnywhere: a server started without a key of its own responds
+// 401 to a request without one (asking for a bearer key), sends nothing to the
 // API, and serves a client that brings a key.
 func checkNoKeyAnywhere(t *testing.T, command, method, path string) {
 	api := testutil.NewRecorder(t)

@@ -187,7 +187,7 @@ func runSession(t *testing.T, env []string, lines []string, wantIDs []string, ar
 // debug logs in JSON: stdout carries nothing but JSON-RPC, every request
 // gets its response (a line that is not JSON a parse error), and stderr
 // carries one JSON object a line, among them the call and its upstream
-// request. (How each kind of malformed input is answered is tested in
+// request. (The response to each kind of malformed input is tested in
 // process by internal/transport/stdio.)
 func TestStdioRawPipes(t *testing.T) {
 	api := testutil.NewRecorder(t)

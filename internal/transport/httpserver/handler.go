@@ -35,7 +35,7 @@ type Options struct {
 	Stateless bool
 	// Loopback says the server listens on a loopback address (IsLoopback).
 	// Only then do requests without a key use DefaultKey; otherwise they
-	// are answered 401.
+	// get 401.
 	Loopback bool
 	// DefaultKey is the server's own API key; empty for none.
 	DefaultKey string

@@ -91,7 +91,7 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		switch {
 		case id == "" && status == http.StatusOK:
 			if issued := h.Get(server.HeaderKeySessionID); issued != "" {
-				t.bound.bind(issued, fp) // the answer to initialize
+				t.bound.bind(issued, fp) // the response to initialize
 			}
 		case id != "" && r.Method == http.MethodDelete && status == http.StatusOK:
 			t.bound.unbind(id)

@@ -12,7 +12,7 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
-// acceptor answers every elicitation by typing id, and counts them.
+// acceptor responds to every elicitation by typing id, and counts them.
 type acceptor struct {
 	id    string
 	asked atomic.Int32

@@ -1,7 +1,7 @@
 package stdio
 
 // Malformed input: raw lines written to Serve over a pipe. Each bad message gets a JSON-RPC error (a notification may get
-// none), and the server keeps answering: a valid tools/call after it
+// none), and the server keeps responding: a valid tools/call after it
 // succeeds.
 
 import (
@@ -111,14 +111,14 @@ func (s *rawStdio) collect(t *testing.T, wantID string) []rpcMessage {
 		select {
 		case m, ok := <-s.msgs:
 			if !ok {
-				t.Fatalf("the server's output ended before the answer to %s; got %+v", wantID, got)
+				t.Fatalf("the server's output ended before the response to %s; got %+v", wantID, got)
 			}
 			got = append(got, m)
 			if string(m.ID) == wantID {
 				return got
 			}
 		case <-timeout:
-			t.Fatalf("no answer to %s within %s; got %+v", wantID, waitLimit, got)
+			t.Fatalf("no response to %s within %s; got %+v", wantID, waitLimit, got)
 		}
 	}
 }
@@ -183,7 +183,7 @@ func TestStdioMalformedInput(t *testing.T) {
 					}
 				}
 
-				// The answer to the valid call: a success.
+				// The response to the valid call: a success.
 				for _, m := range got {
 					if string(m.ID) != next {
 						continue
@@ -205,17 +205,17 @@ func TestStdioMalformedInput(t *testing.T) {
 				if tt.code == 0 {
 					for _, m := range errs {
 						if m.Error == nil || string(m.ID) != "null" {
-							t.Errorf("a notification got an answer that is not an id-less error: %+v", m)
+							t.Errorf("a notification got a response that is not an id-less error: %+v", m)
 						}
 					}
 					return
 				}
 				if len(errs) != 1 {
-					t.Fatalf("got %d answers to the bad line, want 1 error: %+v", len(errs), errs)
+					t.Fatalf("got %d responses to the bad line, want 1 error: %+v", len(errs), errs)
 				}
 				e := errs[0]
 				if e.Error == nil || e.Error.Code != tt.code || string(e.ID) != tt.id {
-					t.Fatalf("answer %s %+v %s, want error %d with id %s", e.ID, e.Error, e.Result, tt.code, tt.id)
+					t.Fatalf("response %s %+v %s, want error %d with id %s", e.ID, e.Error, e.Result, tt.code, tt.id)
 				}
 				if !strings.Contains(e.Error.Message, tt.msg) {
 					t.Errorf("error message %q does not mention %q", e.Error.Message, tt.msg)

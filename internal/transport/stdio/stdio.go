@@ -25,14 +25,14 @@ import (
 const (
 	stdioWorkers   = 32
 	stdioQueueSize = 256
-	// stdioDrainGrace bounds how long the end of stdin waits for answers to
+	// stdioDrainGrace bounds how long the end of stdin waits for responses to
 	// requests already read (a get_oauth_status may wait 50 s).
 	stdioDrainGrace = 60 * time.Second
 )
 
 // Serve serves s over in and out (stdin and stdout) until in ends or ctx
 // is cancelled. When in ends, it first waits (up to a grace period, or until
-// ctx is cancelled) for the answers to every request already read, so that
+// ctx is cancelled) for the responses to every request already read, so that
 // `printf ... | alfe-mcp` loses no call: mcp-go cancels the calls in flight
 // as soon as its input ends. mcp-go's own error logger is bridged to logger,
 // so nothing but the protocol is written to out.
@@ -45,17 +45,17 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 	// its response comes back on stdin to the session waiting for it.
 	ctx = transport.WithCapabilities(ctx, transport.Capabilities{ServerRequests: true, InputRequiredResults: true})
 	p := newPendingSet()
-	lw := &lockedWriter{w: out}              // mcp-go and the guard both answer
+	lw := &lockedWriter{w: out}              // mcp-go and the guard both respond
 	guard := newRequestGuard(in, lw, logger) // see stdio_guard.go
 	guard.ctx, guard.pending = ctx, p
-	err := stdio.Listen(ctx, guard, &answerWatcher{w: lw, pending: p})
+	err := stdio.Listen(ctx, guard, &responseWatcher{w: lw, pending: p})
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
 }
 
-// pendingSet holds the ids of requests read and not yet answered.
+// pendingSet holds the ids of requests read and not yet responded to.
 type pendingSet struct {
 	mu      sync.Mutex
 	ids     map[string]struct{}
@@ -103,15 +103,15 @@ func (p *pendingSet) wait(ctx context.Context, grace time.Duration) {
 	}
 }
 
-// answerWatcher forgets the id of every response written. mcp-go writes one
+// responseWatcher forgets the id of every response written. mcp-go writes one
 // message per Write, and marshals responses as {"jsonrpc","id","result"|"error"},
 // so only the first keys are read.
-type answerWatcher struct {
+type responseWatcher struct {
 	w       io.Writer
 	pending *pendingSet
 }
 
-func (a *answerWatcher) Write(b []byte) (int, error) {
+func (a *responseWatcher) Write(b []byte) (int, error) {
 	if id, ok := responseID(b); ok {
 		defer a.pending.remove(id)
 	}
