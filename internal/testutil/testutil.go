@@ -41,7 +41,11 @@ func (b *SyncBuffer) String() string {
 }
 
 // Request is one request that reached a Recorder.
-type Request struct{ Method, Path, Auth string }
+type Request struct {
+	Method string // e.g. GET
+	Path   string // the URL's path, without the query
+	Auth   string // the Authorization header, e.g. "Bearer <key>"
+}
 
 // Recorder is the Alfe API as tests see it: the sandbox emulator behind a
 // recorder of every request. Requests to a held path wait until released.
@@ -93,9 +97,9 @@ func (r *Recorder) Requests() []Request {
 
 // Era is a generation of the MCP protocol, as negotiated by mcp-go's client.
 type Era struct {
-	Name    string
-	Version string // the protocol version the client must end up on
-	Opts    []client.ClientOption
+	Name    string                // modern or legacy, for subtests' names
+	Version string                // the protocol version the client must end up on
+	Opts    []client.ClientOption // what makes mcp-go's client speak it
 }
 
 // Eras are the protocol generations every protocol test runs in.
