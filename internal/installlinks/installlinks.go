@@ -112,11 +112,11 @@ func Links(c Configs) ([]Link, error) {
 
 	var cf cursorFile
 	if err := json.Unmarshal(c.Cursor, &cf); err != nil {
-		return nil, fmt.Errorf("Cursor configuration: %v", err)
+		return nil, fmt.Errorf("the Cursor configuration: %w", err)
 	}
 	cname, cserver, err := onlyServer(cf.MCPServers)
 	if err != nil {
-		return nil, fmt.Errorf("Cursor configuration: %v", err)
+		return nil, fmt.Errorf("the Cursor configuration: %w", err)
 	}
 	ccfg, err := compact(cserver)
 	if err != nil {
@@ -154,7 +154,7 @@ func Decode(link string) (Decoded, error) {
 	case CursorInstall:
 		raw, err := base64.StdEncoding.DecodeString(q.Get("config"))
 		if err != nil {
-			return Decoded{}, fmt.Errorf("Cursor config: %v", err)
+			return Decoded{}, fmt.Errorf("the Cursor config: %w", err)
 		}
 		d.Server = raw
 	default:
