@@ -56,15 +56,17 @@ type cursorFile struct {
 	MCPServers map[string]json.RawMessage `json:"mcpServers"`
 }
 
-// onlyServer returns the single server of a configuration file.
-func onlyServer(servers map[string]json.RawMessage) (string, json.RawMessage, error) {
+// onlyServer returns the name and the compact JSON of the single server of
+// host's configuration file.
+func onlyServer(host string, servers map[string]json.RawMessage) (name, cfg string, err error) {
 	if len(servers) != 1 {
-		return "", nil, fmt.Errorf("want one server, got %d", len(servers))
+		return "", "", fmt.Errorf("%s configuration: want one server, got %d", host, len(servers))
 	}
-	for name, cfg := range servers {
-		return name, cfg, nil
+	for name, raw := range servers {
+		cfg, err := compact(raw)
+		return name, cfg, err
 	}
-	panic("unreachable")
+	return "", "", nil
 }
 
 // compact is JSON without insignificant space, keys in their written order.
@@ -95,11 +97,7 @@ func Links(c Configs) ([]Link, error) {
 	if err := json.Unmarshal(c.VSCode, &vf); err != nil {
 		return nil, fmt.Errorf("VS Code configuration: %v", err)
 	}
-	name, server, err := onlyServer(vf.Servers)
-	if err != nil {
-		return nil, fmt.Errorf("VS Code configuration: %v", err)
-	}
-	cfg, err := compact(server)
+	name, cfg, err := onlyServer("VS Code", vf.Servers)
 	if err != nil {
 		return nil, err
 	}
@@ -114,11 +112,7 @@ func Links(c Configs) ([]Link, error) {
 	if err := json.Unmarshal(c.Cursor, &cf); err != nil {
 		return nil, fmt.Errorf("the Cursor configuration: %w", err)
 	}
-	cname, cserver, err := onlyServer(cf.MCPServers)
-	if err != nil {
-		return nil, fmt.Errorf("the Cursor configuration: %w", err)
-	}
-	ccfg, err := compact(cserver)
+	cname, ccfg, err := onlyServer("the Cursor", cf.MCPServers)
 	if err != nil {
 		return nil, err
 	}
