@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"time"
 
@@ -22,13 +21,11 @@ func runHTTP(ctx context.Context, e env, cfg config.Config) int {
 // 1 when it cannot listen or serve, 2 for a configuration error.
 func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserver.Transport) int {
 	if err := httpserver.ValidateOrigins(cfg.AllowedOrigins); err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	a, err := newServingApp(e, cfg, serving{clientFor: httpserver.RequestClient})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	defer a.Close()
 	defaultKey := cfg.APIKey
@@ -52,8 +49,7 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 	})
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 
 	path := httpserver.MCPPath

@@ -49,10 +49,16 @@ func run(ctx context.Context, e env) int {
 		}
 		return 0
 	case err != nil:
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	return c.run(ctx, e, cfg)
+}
+
+// fail writes "alfe-mcp: " and the message of format and args on stderr,
+// and returns code, the exit status.
+func (e env) fail(code int, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "alfe-mcp: "+format+"\n", args...)
+	return code
 }
 
 // runVersion prints the version, and the commit and its date when known
