@@ -133,21 +133,31 @@ func (f *fixture) connect(t *testing.T, e era, tr transportKind) *client.Client 
 	var c *client.Client
 	switch tr {
 	case inProcess:
-		var err error
-		c, err = client.NewInProcessClientWithOptions(f.srv, e.Opts...)
-		if err != nil {
-			t.Fatalf("in-process client: %v", err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
+		c = f.connectInProcess(t, e)
 	case stdio:
 		c = f.connectStdio(t, e, nil)
+		if err := c.Start(context.Background()); err != nil {
+			t.Fatalf("client start: %v", err)
+		}
 	default:
 		t.Fatalf("unknown transport %q", tr)
 	}
+	initialize(t, c, e)
+	return c
+}
+
+// connectInProcess returns a started in-process client of f's server, not
+// yet initialized.
+func (f *fixture) connectInProcess(t *testing.T, e era) *client.Client {
+	t.Helper()
+	c, err := client.NewInProcessClientWithOptions(f.srv, e.Opts...)
+	if err != nil {
+		t.Fatalf("in-process client: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
 	if err := c.Start(context.Background()); err != nil {
 		t.Fatalf("client start: %v", err)
 	}
-	initialize(t, c, e)
 	return c
 }
 

@@ -135,7 +135,9 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 		server.WithTitle("Alfe integrations"),
 		server.WithInstructions(instructions),
 		server.WithToolCapabilities(false),
-		server.WithElicitation(),
+		// No server.WithElicitation: it lists elicitation among the
+		// server's capabilities, which the specification defines for
+		// clients only. Asking the user needs no option (elicit.go).
 		server.WithResourceCapabilities(false, false),
 		server.WithPromptCapabilities(false),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
