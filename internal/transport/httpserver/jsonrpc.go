@@ -3,6 +3,8 @@ package httpserver
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 // rpcShape is what decides the kind of a JSON-RPC message.
@@ -60,4 +62,27 @@ func sseData(event []byte) []byte {
 		}
 	}
 	return bytes.Join(out, []byte("\n"))
+}
+
+// peeked is what the transports read of one message before mcp-go does.
+type peeked struct {
+	method string // "" for a response, a batch or what does not parse
+	// modern: the message's _meta names a 2026-07-28 (or later) protocol
+	// version, as every message of that era does.
+	modern bool
+}
+
+// peek reads raw's method and era; a batch or anything that does not parse
+// reads as the zero peeked.
+func peek(raw []byte) peeked {
+	var m struct {
+		Method string `json:"method"`
+		Params struct {
+			Meta *mcp.Meta `json:"_meta"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return peeked{}
+	}
+	return peeked{method: m.Method, modern: mcp.IsModernProtocol(m.Params.Meta.ProtocolVersion())}
 }

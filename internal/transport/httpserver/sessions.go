@@ -128,3 +128,10 @@ func (b *boundSessions) unbind(id string) {
 func unknownSession(w http.ResponseWriter) {
 	writeError(w, http.StatusNotFound, "unknown or expired session: start a new one")
 }
+
+// missingSession responds to a legacy-era request on stateful streamable
+// HTTP that names no session: 400, as the transport specification says of
+// a missing Mcp-Session-Id; a 404 would tell the client its session ended.
+func missingSession(w http.ResponseWriter) {
+	writeError(w, http.StatusBadRequest, "missing Mcp-Session-Id header: send the session id the response to initialize carried, or initialize first")
+}

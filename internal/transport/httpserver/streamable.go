@@ -1,7 +1,9 @@
 package httpserver
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"sync/atomic"
@@ -83,6 +85,10 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	key, _, _ := t.keys.resolve(r)
 	fp := fingerprintOf(key)
 	id := r.Header.Get(server.HeaderKeySessionID)
+	if id == "" && needsSession(r) {
+		missingSession(w)
+		return
+	}
 	if id != "" && !t.bound.use(id, fp) {
 		unknownSession(w)
 		return
@@ -98,4 +104,26 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		}
 	}}
 	t.mcp.ServeHTTP(sw, r)
+}
+
+// needsSession reports whether r, on stateful streamable HTTP, must name its
+// session: every legacy-era request but initialize does (a GET that opens a
+// listening stream, a DELETE, a POST of a request, a notification or a
+// response). A 2026-07-28 request never carries a session id, whatever it
+// is; it says its era in the MCP-Protocol-Version header (mcp-go requires
+// it) or in its _meta, and mcp-go answers it.
+func needsSession(r *http.Request) bool {
+	if mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
+		return false
+	}
+	if r.Method != http.MethodPost {
+		return true
+	}
+	body, err := io.ReadAll(r.Body) // in memory already (limitBody)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false // mcp-go responds to a body it cannot read
+	}
+	msg := peek(body)
+	return !msg.modern && msg.method != string(mcp.MethodInitialize)
 }
