@@ -123,6 +123,12 @@ type sseWriter struct {
 }
 
 func (w *sseWriter) Write(p []byte) (int, error) {
+	if rel, ok := relativeEndpoint(p); ok {
+		if _, err := w.ResponseWriter.Write(rel); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	n, err := w.ResponseWriter.Write(p)
 	if err == nil {
 		// mcp-go writes each event with one Write.
@@ -143,3 +149,26 @@ func (w *sseWriter) Flush() {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *sseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// endpointEvent starts the event mcp-go sends first on a stream: the URL
+// that messages of the session are posted to (mcp-go writes it in one
+// Write, as "event: endpoint\ndata: /message?sessionId=...\r\n\r\n").
+var endpointEvent = []byte("event: endpoint\ndata: ")
+
+// relativeEndpoint rewrites the endpoint event's root-relative URL
+// (MessagePath, "/message?sessionId=...") as a path relative to the
+// stream's own URL ("message?sessionId=..."), and reports whether event was
+// the endpoint event. A client resolves the endpoint against the URL it
+// opened the stream at (the transport specification's "endpoint" event;
+// the official SDKs do), so behind a proxy that mounts the server under a
+// prefix (https://host/alfe/sse) the messages go to https://host/alfe/message
+// rather than outside the prefix, with no flag to configure. SSEPath and
+// MessagePath are siblings, which makes the relative path right.
+func relativeEndpoint(event []byte) ([]byte, bool) {
+	rest, ok := bytes.CutPrefix(event, endpointEvent)
+	if !ok || !bytes.HasPrefix(rest, []byte(MessagePath+"?")) {
+		return nil, false
+	}
+	rel := append(bytes.Clone(endpointEvent), rest[len("/"):]...)
+	return rel, true
+}

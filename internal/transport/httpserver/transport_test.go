@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -232,9 +233,25 @@ func TestSessionsAreBoundToKeys(t *testing.T) {
 	})
 }
 
-// openSSE opens an SSE stream with key and returns the message endpoint it
-// announces; the stream stays open until the test ends.
+// openSSE opens an SSE stream with key and returns the path and query of
+// the message endpoint it announces, resolved against the stream's URL; the
+// stream stays open until the test ends.
 func openSSE(t *testing.T, ts *testServer, key string) string {
+	t.Helper()
+	stream, err := url.Parse(ts.url + SSEPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := url.Parse(sseEndpointEvent(t, ts, key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return stream.ResolveReference(ref).RequestURI()
+}
+
+// sseEndpointEvent opens an SSE stream with key and returns the data of its
+// endpoint event as sent; the stream stays open until the test ends.
+func sseEndpointEvent(t *testing.T, ts *testServer, key string) string {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), "GET", ts.url+SSEPath, nil)
 	req.Header.Set("Accept", "text/event-stream")
