@@ -116,7 +116,7 @@ func TestFlagRouting(t *testing.T) {
 	}
 	values := map[string]string{ // a valid value of each flag; "" for a switch
 		"api-url":          "http://127.0.0.1:1",
-		"api-key-file":     write("key", "k\n"),
+		"api-key-file":     write("key", "sk_test_CLI_KEY_0123\n"),
 		"sandbox":          "",
 		"timeout":          "5s",
 		"retries":          "2",

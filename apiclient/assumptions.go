@@ -1,5 +1,10 @@
 package apiclient
 
+import (
+	"fmt"
+	"strings"
+)
+
 // This file holds every decision this client makes where the Alfe docs are
 // silent (the "[ours]" rows of shared/API.md). Each one is named here, and
 // only here, so that changing it when the live API says otherwise is one edit.
@@ -117,4 +122,58 @@ func assumedRetryableStatus(code int) bool {
 		return true
 	}
 	return false
+}
+
+// The agent API key. Alfe's docs say only that it is a bearer token
+// ("Authorization: Bearer <agent-api-key>"); its length and alphabet are
+// not documented, and none of Alfe's public docs or code shows one. We
+// assume what a bearer token and a secret worth the name must be:
+//
+//   - AssumedMinKeyLength characters at least. Redaction (Client.redact)
+//     replaces the key wherever a response holds it, so a short key would
+//     corrupt ordinary data ("Bearer A" turned installedAt into
+//     installed[REDACTED]t); 16 characters is also the shortest key anyone
+//     issues as a secret (the sandbox's sk_sandbox_local has exactly 16).
+//   - RFC 6750's b64token alphabet, the syntax of a token in
+//     "Authorization: Bearer <token>": letters, digits and - . _ ~ + /,
+//     then "=" padding at most. None of them is a JSON quote, backslash,
+//     structural character or space, so an occurrence of the key in a JSON
+//     response lies inside one string or one number, never across them.
+//   - Not a JSON number's characters only (digits, . + - e E): then no
+//     occurrence lies inside a number either.
+//
+// What that guarantees: redaction never changes a response's structure or
+// any number in it, and changes a string only where it holds the key's 16
+// or more characters verbatim. For a key Alfe issues (random), that is the
+// key itself, echoed: a random 16-character key of this alphabet appears by
+// chance in a 4 MiB response with probability below 4·10⁶ × 68⁻¹⁶ ≈ 2·10⁻²³.
+// (A key made of ordinary words could match ordinary text; Alfe's keys are
+// not.)
+const AssumedMinKeyLength = 16
+
+// assumedKeyFlaw returns what makes key unlike an agent API key, or "" when
+// it is one (see AssumedMinKeyLength). It never quotes the key.
+func assumedKeyFlaw(key string) string {
+	if n := len(key); n < AssumedMinKeyLength {
+		unit := "characters"
+		if n == 1 {
+			unit = "character"
+		}
+		return fmt.Sprintf("it has %d %s; an Alfe agent API key has at least %d", n, unit, AssumedMinKeyLength)
+	}
+	body := strings.TrimRight(key, "=")
+	numeric := true
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte("-._~+/", c) >= 0:
+		default:
+			return fmt.Sprintf("it holds a character no Alfe agent API key has (keys are at least %d letters, digits and - . _ ~ + /, with = only at the end)", AssumedMinKeyLength)
+		}
+		numeric = numeric && strings.IndexByte("0123456789.+-eE", c) >= 0
+	}
+	if numeric && len(body) == len(key) {
+		return fmt.Sprintf("it reads as a number (only digits and . + - e); an Alfe agent API key of at least %d characters has letters", AssumedMinKeyLength)
+	}
+	return ""
 }

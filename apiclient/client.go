@@ -98,11 +98,17 @@ type Client struct {
 }
 
 // New returns a Client for opts. It fails when the base URL is not an
-// absolute http(s) URL.
+// absolute http(s) URL, and when opts.APIKey is set but cannot be an agent
+// API key (CheckKey).
 func New(opts Options) (*Client, error) {
 	base, host, err := parseBaseURL(opts.BaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if opts.APIKey != "" {
+		if err := CheckKey(opts.APIKey); err != nil {
+			return nil, err
+		}
 	}
 	c := &Client{
 		base:    base,
@@ -141,7 +147,9 @@ func NewTransport() *http.Transport {
 }
 
 // WithAPIKey returns a copy of c that sends key instead of c's key. The copy
-// shares c's connections, so it is cheap to make per request.
+// shares c's connections, so it is cheap to make per request. When key
+// cannot be an agent API key (CheckKey), every call of the copy fails with
+// that error and sends nothing.
 func (c *Client) WithAPIKey(key string) *Client {
 	cc := *c
 	cc.key = key
@@ -176,6 +184,12 @@ func (c *Client) do(ctx context.Context, r request) (json.RawMessage, int, error
 	path, err := escapePath(r.path)
 	if err != nil {
 		return nil, 0, err
+	}
+	if c.key != "" {
+		// A key redaction could corrupt results with is never sent.
+		if err := CheckKey(c.key); err != nil {
+			return nil, 0, err
+		}
 	}
 	var body []byte
 	if r.body != nil {

@@ -108,7 +108,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 func TestWithAPIKey(t *testing.T) {
 	u := newUpstream(t, respond(200, `{"data":{"agentId":"agt_1","tenantId":"t"}}`))
 	c := newClient(t, u.URL)
-	cp := c.WithAPIKey("other-key")
+	cp := c.WithAPIKey("other_key_0123456789")
 	if cp == c {
 		t.Fatal("WithAPIKey returned the same client")
 	}
@@ -118,7 +118,7 @@ func TestWithAPIKey(t *testing.T) {
 	for _, step := range []struct {
 		c    *Client
 		want string
-	}{{cp, "other-key"}, {c, testKey}, {cp, "other-key"}} {
+	}{{cp, "other_key_0123456789"}, {c, testKey}, {cp, "other_key_0123456789"}} {
 		if _, err := step.c.Whoami(t.Context()); err != nil {
 			t.Fatal(err)
 		}

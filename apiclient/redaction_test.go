@@ -63,10 +63,9 @@ func jsonStringSlashEscaped(s string) string {
 // TestKeySecrecy has the upstream echo the key everywhere; no error text and
 // no returned value may carry it.
 func TestKeySecrecy(t *testing.T) {
-	keys := []string{
-		testKey,
-		`sk<&>"q\uote'` + "\u2028end", // characters JSON and HTML escape
-	}
+	// testKey holds every character a key may have (CheckKey refuses the
+	// others); TestRedact covers the escapes of those no client sends.
+	keys := []string{testKey, "AAAAAAAAAAAAAAAA"}
 	bodies := []struct {
 		name        string
 		status      int

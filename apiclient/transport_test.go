@@ -331,7 +331,7 @@ func TestConnectionReuse(t *testing.T) {
 		if i%2 == 0 {
 			return c
 		}
-		return c.WithAPIKey(fmt.Sprintf("copy-key-%d", i))
+		return c.WithAPIKey(fmt.Sprintf("copy_key_%08d_sk", i))
 	})
 	if got := newConns.Load(); got != warm {
 		t.Errorf("second round opened %d new connections, want 0", got-warm)
@@ -343,7 +343,7 @@ func TestConnectionReuse(t *testing.T) {
 		t.Errorf("original key sent %d times, want %d", keys[testKey], n+n/2)
 	}
 	for i := 1; i < n; i += 2 {
-		if k := fmt.Sprintf("copy-key-%d", i); keys[k] != 1 {
+		if k := fmt.Sprintf("copy_key_%08d_sk", i); keys[k] != 1 {
 			t.Errorf("copy key %s sent %d times, want 1", k, keys[k])
 		}
 	}

@@ -111,7 +111,7 @@ func (h *httpServer) post(body []byte, wantReply bool) ([]byte, time.Duration, e
 	hd := req.Header
 	hd["Content-Type"] = []string{"application/json"}
 	hd["Accept"] = []string{"application/json, text/event-stream"}
-	hd["Authorization"] = []string{"Bearer bench-key"}
+	hd["Authorization"] = []string{"Bearer " + benchKey}
 	hd["Mcp-Protocol-Version"] = []string{protocolVersion}
 	if h.session != "" {
 		hd["Mcp-Session-Id"] = []string{h.session}

@@ -32,6 +32,10 @@ import (
 	"time"
 )
 
+// benchKey is the agent API key the benchmark's servers and clients use: a
+// key of the length alfe-mcp accepts (apiclient.AssumedMinKeyLength).
+const benchKey = "sk_bench_0123456789"
+
 // settings are the flags.
 type settings struct {
 	Bin         string        `json:"-"`
@@ -599,7 +603,7 @@ func (c *directClient) get() (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	req.Header["Authorization"] = []string{"Bearer bench-key"}
+	req.Header["Authorization"] = []string{"Bearer " + benchKey}
 	req.Header["Accept"] = []string{"application/json"}
 	req.Header["User-Agent"] = []string{"alfe-bench-direct"}
 	t0 := time.Now()

@@ -77,7 +77,7 @@ func serverEnv(extra []string) []string {
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "ALFE_API_KEY=bench-key")
+	env = append(env, "ALFE_API_KEY="+benchKey)
 	return append(env, extra...)
 }
 

@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,6 +18,11 @@ import (
 // in process by the root package's cli_test.go; the loading of settings by
 // internal/config.)
 func TestCommands(t *testing.T) {
+	const shortKey = "sk_test_SHORT15" // 15 characters: redaction would corrupt results
+	shortFile := filepath.Join(t.TempDir(), "short.key")
+	if err := os.WriteFile(shortFile, []byte(shortKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		env    []string
@@ -30,11 +37,21 @@ func TestCommands(t *testing.T) {
 		{"no key, only flags", nil, []string{"--log-level", "debug"}, 2, nil, []string{"ALFE_API_KEY"}},
 		{"blank key", []string{"ALFE_API_KEY=   "}, []string{"stdio"}, 2, nil, []string{"ALFE_API_KEY"}},
 		{"bad API URL from the environment", []string{"ALFE_API_KEY=" + cliKey, "ALFE_API_URL=127.0.0.1:80"}, []string{"stdio"}, 2, nil, []string{"http(s)"}},
+		{"short key in the environment", []string{"ALFE_API_KEY=" + shortKey}, []string{"stdio"}, 2, nil,
+			[]string{"the API key in ALFE_API_KEY is not an Alfe agent API key", "15 characters", "at least 16"}},
+		{"short key in the environment, http", []string{"ALFE_API_KEY=" + shortKey}, []string{"http", "--addr", "127.0.0.1:0"}, 2, nil,
+			[]string{"ALFE_API_KEY", "at least 16"}},
+		{"short key file", nil, []string{"check", "--api-key-file", shortFile}, 2, nil,
+			[]string{"short.key (--api-key-file) is not an Alfe agent API key", "15 characters"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			runBinary(t, tt.env, tt.args...).want(t, tt.code, tt.stdout, tt.stderr...)
+			r := runBinary(t, tt.env, tt.args...)
+			r.want(t, tt.code, tt.stdout, tt.stderr...)
+			if strings.Contains(r.stdout+r.stderr, shortKey) {
+				t.Errorf("the output carries the key: %s", r.stderr)
+			}
 		})
 	}
 }

@@ -33,7 +33,7 @@ import (
 
 // cliKey is the key the command tests put in ALFE_API_KEY. No output of any
 // command may carry it.
-const cliKey = "sk_test_SECRET"
+const cliKey = "sk_test_SECRET_E2E"
 
 // processLimit bounds each run of the binary; it is never asserted on.
 const processLimit = 60 * time.Second

@@ -50,6 +50,9 @@ func deleteCounter(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	return srv, &deletes
 }
 
+// confirmKey is the agent API key of the confirmation tests.
+const confirmKey = "sk_test_CONFIRM_01"
+
 // Capabilities of transports, as the tests report them on each call.
 var (
 	// everything reaches the client (stdio, stateful streamable HTTP).
@@ -60,7 +63,7 @@ var (
 
 func confirmClient(t *testing.T, upstream string, era string, el *elicitor) *client.Client {
 	t.Helper()
-	c, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: "k"})
+	c, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: confirmKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +201,7 @@ func TestRemoveConfirmationFollowsTheTransport(t *testing.T) {
 // one, removes nothing.
 func TestRemoveConfirmationForgedState(t *testing.T) {
 	up, deletes := deleteCounter(t)
-	c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
+	c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: confirmKey})
 	key, _ := newStateKey(nil)
 	other, _ := newStateKey(nil)
 	valid := key.sign("github", time.Now().Add(time.Minute))
@@ -265,7 +268,7 @@ func TestRemoveConfirmationAcrossReplicas(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			up, deletes := deleteCounter(t)
-			c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
+			c, _ := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: confirmKey})
 			a, err := NewServer(Options{Client: StaticClient(c), ConfirmKey: tc.keyA})
 			if err != nil {
 				t.Fatal(err)

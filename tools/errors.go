@@ -100,6 +100,7 @@ func explain(err error, checkURL string) string {
 		timeout  *apiclient.TimeoutError
 		netErr   *apiclient.NetworkError
 		decErr   *apiclient.DecodeError
+		badKey   *apiclient.KeyError
 	)
 	check := checkURL != ""
 	switch {
@@ -111,6 +112,8 @@ func explain(err error, checkURL string) string {
 		return argErr.Error() + ". Fix the argument and call again; nothing was sent to the API."
 	case errors.Is(err, ErrNoAPIKey):
 		return ErrNoAPIKey.Error()
+	case errors.As(err, &badKey):
+		return fmt.Sprintf("The API key is not an Alfe agent API key (%s); nothing was sent. Ask the user for the agent's whole API key: a local server reads it from %s and needs a restart; a remote one takes it as 'Authorization: Bearer <key>' in the host's configuration.", badKey.Reason, keySetting)
 	case errors.As(err, &apiErr) && check:
 		return explainCheckAPIError(apiErr, checkURL)
 	case errors.As(err, &apiErr):

@@ -158,21 +158,30 @@ func Load(args []string, groups []Group, getenv func(string) string) (Config, er
 	cfg.Args = positional
 
 	_, keyFlag := given["api-key-file"]
+	var keySource string // where the key came from, for its errors
 	switch {
 	case keyFlag:
 		key, err := readKeyFile(cfg.APIKeyFile)
 		if err != nil {
 			return Config{}, err
 		}
-		cfg.APIKey = key
+		cfg.APIKey, keySource = key, "the API key in "+cfg.APIKeyFile+" (--api-key-file)"
 	case envKey != "":
-		cfg.APIKey = envKey
+		cfg.APIKey, keySource = envKey, "the API key in "+EnvAPIKey
 	case fileKeyPath != "":
 		key, err := readKeyFile(fileKeyPath)
 		if err != nil {
 			return Config{}, err
 		}
-		cfg.APIKey = key
+		cfg.APIKey, keySource = key, "the API key in "+fileKeyPath+" (apiKeyFile of "+cfg.File+")"
+	}
+	if cfg.APIKey != "" {
+		// A key that cannot be Alfe's is refused here, even with
+		// --sandbox: redaction would corrupt results with it.
+		var bad *apiclient.KeyError
+		if errors.As(apiclient.CheckKey(cfg.APIKey), &bad) {
+			return Config{}, fmt.Errorf("%s is not an Alfe agent API key: %s; check that the whole key was copied, without quotes", keySource, bad.Reason)
+		}
 	}
 	return cfg, cfg.validate()
 }

@@ -18,9 +18,9 @@ const (
 
 // Keys, one per source.
 const (
-	flagFileKey   = "key_from_flag_file"
-	envKey        = "key_from_env"
-	configFileKey = "key_from_config_file"
+	flagFileKey   = "key_from_the_flag_file"
+	envKey        = "key_from_the_environment"
+	configFileKey = "key_from_the_config_file"
 )
 
 // envOf returns a getenv over m: Load never reads the real environment.
@@ -295,6 +295,8 @@ func TestLoadErrors(t *testing.T) {
 	twoTokens := file("two.key", secret+" "+secret+"\n")
 	bigKey := file("big.key", strings.Repeat("k", maxKeyFileBytes+1))
 	maxKey := file("max.key", strings.Repeat("k", maxKeyFileBytes))
+	const shortKey = "sk_live_SHORT15" // 15 characters
+	shortFile := file("short.key", shortKey+"\n")
 
 	tests := []struct {
 		name string
@@ -342,6 +344,13 @@ func TestLoadErrors(t *testing.T) {
 		// The key file is read before the other settings are checked, and
 		// its errors win over the env key.
 		{"flag key file error beats env key", map[string]string{EnvAPIKey: envKey}, []string{"--api-key-file", emptyKey}, []string{"is empty"}},
+		// A key redaction could corrupt results with (apiclient.CheckKey):
+		// the error names where it came from, never the key.
+		{"short env key", map[string]string{EnvAPIKey: shortKey}, nil, []string{EnvAPIKey, "15 characters", "at least 16"}},
+		{"short flag key file", nil, []string{"--api-key-file", shortFile}, []string{"--api-key-file", "short.key", "15 characters", "at least 16"}},
+		{"short config key file", nil, []string{"--config", file("short-key.json", `{"apiKeyFile": "short.key"}`)}, []string{"apiKeyFile", "short.key", "15 characters"}},
+		{"env key of other characters", map[string]string{EnvAPIKey: `sk_live_"` + shortKey + `"`}, nil, []string{EnvAPIKey, "character"}},
+		{"short env key with --sandbox", map[string]string{EnvAPIKey: shortKey}, []string{"--sandbox"}, []string{EnvAPIKey, "at least 16"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -355,7 +364,7 @@ func TestLoadErrors(t *testing.T) {
 					t.Errorf("error %q lacks %q", err, want)
 				}
 			}
-			if strings.Contains(err.Error(), secret) {
+			if strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), shortKey) {
 				t.Errorf("the secret leaks: error %q", err)
 			}
 		})

@@ -66,7 +66,7 @@ func TestLoadUsageErrors(t *testing.T) {
 // flag, so a new flag needs one here.
 func TestFlagsAndFileFieldsAreOneSetting(t *testing.T) {
 	dir := t.TempDir()
-	keyFile := writeFile(t, dir, "api.key", "key_from_file\n")
+	keyFile := writeFile(t, dir, "api.key", "key_from_the_key_file\n")
 	confirmFile := writeFile(t, dir, "confirm.key", strings.Repeat("c", minConfirmKeyLen)+"\n")
 	samples := map[string]struct {
 		flag  string // the flag's value

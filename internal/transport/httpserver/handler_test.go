@@ -58,6 +58,17 @@ func TestRequestChecks(t *testing.T) {
 			header: map[string]string{"Authorization": "Bearer " + keyA}, wantStatus: 403},
 		{name: "malformed Authorization", opts: stateless, method: "POST", path: "/mcp",
 			header: map[string]string{"Authorization": "Token " + keyA}, wantStatus: 400, wantBody: "malformed Authorization"},
+		// A bearer that cannot be an agent API key: redaction would
+		// corrupt results with it (apiclient.CheckKey).
+		{name: "short bearer", opts: stateless, method: "POST", path: "/mcp",
+			header: map[string]string{"Authorization": "Bearer A"}, wantStatus: 401, wantBody: "1 character; an Alfe agent API key has at least 16",
+			wantHeader: map[string]string{"WWW-Authenticate": `Bearer realm="alfe-mcp", error="invalid_token"`}},
+		{name: "bearer of 15 characters", opts: stateless, method: "POST", path: "/mcp",
+			header: map[string]string{"Authorization": "Bearer " + keyA[:15]}, wantStatus: 401, wantBody: "at least 16"},
+		{name: "bearer of other characters", opts: stateless, method: "POST", path: "/mcp",
+			header: map[string]string{"Authorization": `Bearer sk_live_"quoted"_key`}, wantStatus: 401, wantBody: "character"},
+		{name: "short bearer on SSE", opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey}, method: "GET", path: "/sse",
+			header: map[string]string{"Authorization": "Bearer A"}, wantStatus: 401, wantBody: "at least 16"},
 		{name: "no key beyond loopback", opts: Options{Transport: Streamable, Stateless: true, DefaultKey: defaultKey}, method: "POST", path: "/mcp",
 			wantStatus: 401, wantHeader: map[string]string{"WWW-Authenticate": `Bearer realm="alfe-mcp"`}},
 		{name: "no key beyond loopback on SSE", opts: Options{Transport: SSE, DefaultKey: defaultKey}, method: "GET", path: "/sse",

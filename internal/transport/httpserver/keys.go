@@ -80,12 +80,17 @@ type keyPolicy struct {
 }
 
 // resolve returns the key r uses, or the status (400 or 401) and message to
-// respond to r with instead.
+// respond to r with instead. A bearer key that cannot be an agent API key
+// (apiclient.CheckKey: too short, or of other characters) gets 401: the
+// redaction of a short key would corrupt the results of its calls.
 func (p keyPolicy) resolve(r *http.Request) (key string, status int, msg string) {
 	key, err := bearerKey(r.Header)
+	var bad *apiclient.KeyError
 	switch {
 	case err != nil:
 		return "", http.StatusBadRequest, err.Error()
+	case key != "" && errors.As(apiclient.CheckKey(key), &bad):
+		return "", http.StatusUnauthorized, "the bearer key is not an Alfe agent API key: " + bad.Reason + ". Send 'Authorization: Bearer <agent API key>' with the whole key"
 	case key != "":
 		return key, 0, ""
 	case !p.loopback:
@@ -102,7 +107,11 @@ func (p keyPolicy) gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, status, msg := p.resolve(r); status != 0 {
 			if status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="alfe-mcp"`)
+				challenge := `Bearer realm="alfe-mcp"`
+				if token, _ := bearerKey(r.Header); token != "" {
+					challenge += `, error="invalid_token"` // RFC 6750, section 3.1
+				}
+				w.Header().Set("WWW-Authenticate", challenge)
 			}
 			writeError(w, status, msg)
 			return

@@ -47,7 +47,7 @@ func TestRemovalConfirmationOverStdio(t *testing.T) {
 			if el.asked.Load() != 1 {
 				t.Errorf("asked %d times, want once", el.asked.Load())
 			}
-			if got, want := up.Requests(), []testutil.Request{{Method: "DELETE", Path: "/agent/integrations/github", Auth: "Bearer k"}}; !slices.Equal(got, want) {
+			if got, want := up.Requests(), []testutil.Request{{Method: "DELETE", Path: "/agent/integrations/github", Auth: "Bearer " + testKey}}; !slices.Equal(got, want) {
 				t.Errorf("upstream got %v, want %v", got, want)
 			}
 		})

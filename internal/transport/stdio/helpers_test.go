@@ -22,8 +22,11 @@ import (
 // server fails a test instead of hanging it. It is never asserted on.
 const waitLimit = 10 * time.Second
 
+// testKey is the agent API key of the tests' server.
+const testKey = "sk_test_STDIO_0123"
+
 // toolServer is the catalogue, as main builds it, talking to an upstream
-// with the key "k" and logging at debug level into logs.
+// with testKey and logging at debug level into logs.
 type toolServer struct {
 	srv    *server.MCPServer
 	logger *slog.Logger
@@ -33,7 +36,7 @@ type toolServer struct {
 // newToolServer builds the catalogue's server against upstream.
 func newToolServer(t *testing.T, upstream string) *toolServer {
 	t.Helper()
-	api, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: "k", Timeout: 3 * waitLimit})
+	api, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: testKey, Timeout: 3 * waitLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
