@@ -60,6 +60,13 @@ type Options struct {
 	// Observe, when set, is called after every HTTP exchange, retries
 	// included (for logs and metrics). It must be safe for concurrent use.
 	Observe func(ctx context.Context, ev Exchange)
+	// Wait, when set, replaces the wait before each retry (a timer; see
+	// retry.go): it must return nil after d, or ctx.Err() as soon as ctx
+	// ends, whichever comes first. It is a seam for tests, which act when
+	// a call starts waiting (a cancellation during the backoff) or record
+	// the waits instead of sleeping; nil waits on a timer. It must be safe
+	// for concurrent use.
+	Wait func(ctx context.Context, d time.Duration) error
 }
 
 // Exchange describes one HTTP request to the API (one attempt of a call)
@@ -120,6 +127,9 @@ func New(opts Options) (*Client, error) {
 		hc:      opts.HTTPClient,
 		observe: opts.Observe,
 		retry:   defaultRetryPolicy(opts.MaxAttempts),
+	}
+	if opts.Wait != nil {
+		c.retry.sleep = opts.Wait
 	}
 	if c.ua == "" {
 		c.ua = "alfe-mcp/dev"

@@ -95,11 +95,11 @@ func respond(status int, body string, headers ...string) http.HandlerFunc {
 	}
 }
 
-// newClient returns a client of base with the test key and user agent; mods
-// adjust its options.
+// newClient returns a client of base with the test key and user agent, whose
+// retries do not wait (skipWait); mods adjust its options.
 func newClient(t *testing.T, base string, mods ...func(*Options)) *Client {
 	t.Helper()
-	opts := Options{BaseURL: base, APIKey: testKey, UserAgent: testUA, Timeout: 10 * time.Second}
+	opts := Options{BaseURL: base, APIKey: testKey, UserAgent: testUA, Timeout: 10 * time.Second, Wait: skipWait}
 	for _, m := range mods {
 		m(&opts)
 	}
@@ -107,7 +107,6 @@ func newClient(t *testing.T, base string, mods ...func(*Options)) *Client {
 	if err != nil {
 		t.Fatalf("New(%+v): %v", opts, err)
 	}
-	c.retry.sleep = skipWait
 	t.Cleanup(c.CloseIdleConnections)
 	return c
 }

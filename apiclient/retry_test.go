@@ -339,22 +339,24 @@ func TestRetryDeadline(t *testing.T) {
 	}
 }
 
-// TestRetryRealWaitWithinTimeout runs the real clock and sleep: with a short
-// timeout, the call makes the attempts that fit and ends with the last
-// response's error, never a timeout, since no wait overruns the deadline.
-func TestRetryRealWaitWithinTimeout(t *testing.T) {
-	u := newUpstream(t, respond(503, `{"message":"down"}`))
-	c, err := New(Options{BaseURL: u.URL, APIKey: testKey, Timeout: 300 * time.Millisecond, MaxAttempts: 10})
-	if err != nil {
-		t.Fatal(err)
+// TestSleepContext checks the real wait between attempts: it returns nil
+// once its duration has passed, and ctx's error as soon as ctx ends (the
+// cancellation is the event waited on; no elapsed time is asserted).
+func TestSleepContext(t *testing.T) {
+	if err := sleepContext(t.Context(), time.Microsecond); err != nil {
+		t.Errorf("a wait that ran out returned %v", err)
 	}
-	t.Cleanup(c.CloseIdleConnections)
-	c.retry.base = 50 * time.Millisecond
-	c.retry.jitter = func(d time.Duration) time.Duration { return d } // 50, 100, 200 ms...
-	_, err = c.ListIntegrations(t.Context())
-	apiErr := asAPIError(t, err)
-	if n := len(u.requests()); n < 2 || n > 4 || apiErr.Attempts != n {
-		t.Errorf("upstream got %d requests, error says %d attempts; want 2 to 4 (waits of 50, 100, 200 ms in 300 ms)", n, apiErr.Attempts)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- sleepContext(ctx, time.Hour) }()
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled wait returned %v, want context.Canceled", err)
+	}
+	expired, stop := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer stop()
+	if err := sleepContext(expired, time.Hour); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a wait under an expired deadline returned %v", err)
 	}
 }
 
@@ -370,19 +372,23 @@ func TestRetryCancelDuringBackoff(t *testing.T) {
 				}
 				respond(503, `{"message":"down"}`)(w, r)
 			})
-			c := newClient(t, u.URL, func(o *Options) { o.Timeout = time.Minute })
+			waiting := make(chan struct{})
+			ended := make(chan error, 1)
+			c := newClient(t, u.URL, func(o *Options) {
+				o.Timeout = time.Minute
+				// The seam of Options.Wait: the test acts once the call
+				// waits, then the real wait (5 or 30 s) runs.
+				o.Wait = func(ctx context.Context, d time.Duration) error {
+					close(waiting)
+					err := sleepContext(ctx, d)
+					ended <- err
+					return err
+				}
+			})
 			c.retry.base, c.retry.max = 30*time.Second, 30*time.Second
 			c.retry.jitter = func(d time.Duration) time.Duration { return d }
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			waiting := make(chan struct{})
-			ended := make(chan error, 1)
-			c.retry.sleep = func(ctx context.Context, d time.Duration) error {
-				close(waiting)
-				err := sleepContext(ctx, d) // the real wait, 5 or 30 s
-				ended <- err
-				return err
-			}
 			go func() {
 				<-waiting
 				cancel()

@@ -103,6 +103,9 @@ func TestUpstreamFaultsBecomeErrorResults(t *testing.T) {
 					t.Errorf("fault reported as an internal error: %s", text)
 				}
 
+				// The next call has a generous timeout of its own: the
+				// timeout row's tight one must not govern it.
+				f.useAPI(t, upstream.URL)
 				out := wantSuccess(t, callTool(t, c, "list_integrations", nil))
 				wantIDs(t, out, "integrationId", "github", "memory")
 

@@ -9,7 +9,6 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,6 +27,7 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
 	"github.com/alfe-mcp/alfe-mcp/internal/logging"
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	stdioserver "github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
@@ -79,12 +79,17 @@ type fixture struct {
 	logger *slog.Logger
 	opts   tools.Options
 	srv    *server.MCPServer
+	// api is the API client of the tools' calls, and hc its HTTP client
+	// (its connections), which useAPI's clients share.
+	api atomic.Pointer[apiclient.Client]
+	hc  *http.Client
 }
 
-// serverOptions adjust a fixture: the API client's timeout and the tools'
-// options.
+// serverOptions adjust a fixture: the API client's timeout and options,
+// and the tools' options.
 type serverOptions struct {
-	timeout time.Duration // default 10 s
+	timeout time.Duration // default waitLimit
+	api     func(*apiclient.Options)
 	tools   func(*tools.Options)
 }
 
@@ -95,22 +100,11 @@ func newFixture(t *testing.T, upstream string, so serverOptions) *fixture {
 	t.Helper()
 	logs := &syncBuffer{}
 	logger := logging.New(logs, logging.Options{Level: "debug", Secrets: nil})
-	timeout := so.timeout
-	if timeout == 0 {
-		timeout = waitLimit
-	}
-	api, err := apiclient.New(apiclient.Options{
-		BaseURL: upstream,
-		APIKey:  testKey,
-		Timeout: timeout,
-		Observe: tools.ObserveExchanges(logger),
-	})
-	if err != nil {
-		t.Fatalf("apiclient.New: %v", err)
-	}
-	t.Cleanup(api.CloseIdleConnections)
+	f := &fixture{logs: logs, logger: logger, hc: &http.Client{Transport: apiclient.NewTransport()}}
+	t.Cleanup(f.hc.CloseIdleConnections)
+	f.api.Store(f.newAPI(t, upstream, so.timeout, so.api))
 	opts := tools.Options{
-		Client:       tools.StaticClient(api),
+		Client:       func(context.Context) (*apiclient.Client, error) { return f.api.Load(), nil },
 		Logger:       logger,
 		Version:      "test",
 		PollInterval: pollInterval,
@@ -122,7 +116,40 @@ func newFixture(t *testing.T, upstream string, so serverOptions) *fixture {
 	if err != nil {
 		t.Fatalf("tools.NewServer: %v", err)
 	}
-	return &fixture{logs: logs, logger: logger, opts: opts, srv: srv}
+	f.opts, f.srv = opts, srv
+	return f
+}
+
+// newAPI returns an API client of upstream with testKey on f's connections,
+// with timeout (waitLimit when 0), adjusted by mod when non-nil.
+func (f *fixture) newAPI(t *testing.T, upstream string, timeout time.Duration, mod func(*apiclient.Options)) *apiclient.Client {
+	t.Helper()
+	if timeout == 0 {
+		timeout = waitLimit
+	}
+	o := apiclient.Options{
+		BaseURL:    upstream,
+		APIKey:     testKey,
+		Timeout:    timeout,
+		HTTPClient: f.hc,
+		Observe:    tools.ObserveExchanges(f.logger),
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	api, err := apiclient.New(o)
+	if err != nil {
+		t.Fatalf("apiclient.New: %v", err)
+	}
+	return api
+}
+
+// useAPI makes the next calls of f's tools talk to upstream with a timeout
+// of waitLimit, on the same connections: a test whose calls had a tight
+// timeout that must fire gives the calls after them a generous one.
+func (f *fixture) useAPI(t *testing.T, upstream string) {
+	t.Helper()
+	f.api.Store(f.newAPI(t, upstream, 0, nil))
 }
 
 // connect returns a client of f's server over tr, initialized in era e. It
@@ -337,16 +364,28 @@ func writeData(w http.ResponseWriter, status int, data any) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"data": data})
 }
 
-// waitFor waits until cond holds, failing the test with msg after waitLimit.
-func waitFor(t *testing.T, msg string, cond func() bool) {
+// waitFor waits, without polling, until cond holds, checking it at each
+// change c announces; it fails the test with msg after waitLimit, a bound
+// on a hang that is never asserted on.
+func waitFor(t *testing.T, msg string, c *testutil.Changes, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up after %s: %s", waitLimit, msg)
-		}
-		time.Sleep(time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := c.Wait(ctx, cond); err != nil {
+		t.Fatalf("gave up after %s: %s", waitLimit, msg)
 	}
+}
+
+// waitForLog waits until f has logged a line with every part, and returns
+// it.
+func (f *fixture) waitForLog(t *testing.T, parts ...string) string {
+	t.Helper()
+	var line string
+	waitFor(t, "a log line with "+strings.Join(parts, ", "), &f.logs.Changes, func() bool {
+		line = logLine(f.logs.String(), parts...)
+		return line != ""
+	})
+	return line
 }
 
 // logLine returns the first line of logs that contains every part, or "".

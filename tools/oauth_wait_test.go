@@ -10,6 +10,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // statusUpstream serves GET /agent/integrations/oauth/status, counting the
@@ -17,9 +19,10 @@ import (
 // on (never when connectAt is 0).
 type statusUpstream struct {
 	*countingUpstream
-	connectAt int64
-	mu        sync.Mutex
-	polls     map[string]int64
+	testutil.Changes // Changed on every poll
+	connectAt        int64
+	mu               sync.Mutex
+	polls            map[string]int64
 }
 
 func newStatusUpstream(t *testing.T, connectAt int64) *statusUpstream {
@@ -35,6 +38,7 @@ func newStatusUpstream(t *testing.T, connectAt int64) *statusUpstream {
 		u.polls[provider]++
 		n := u.polls[provider]
 		u.mu.Unlock()
+		u.Changed()
 		writeData(w, http.StatusOK, map[string]any{"provider": provider, "connected": u.connectAt > 0 && n >= u.connectAt})
 	}))
 	return u
@@ -48,9 +52,10 @@ func (u *statusUpstream) pollsOf(provider string) int64 {
 
 // progressLog collects the notifications/progress a client receives.
 type progressLog struct {
-	mu     sync.Mutex
-	byTok  map[string][]map[string]any
-	others int // progress notifications whose token is not a string
+	testutil.Changes // Changed on every notification
+	mu               sync.Mutex
+	byTok            map[string][]map[string]any
+	others           int // progress notifications whose token is not a string
 }
 
 func collectProgress(c *client.Client) *progressLog {
@@ -60,13 +65,14 @@ func collectProgress(c *client.Client) *progressLog {
 			return
 		}
 		p.mu.Lock()
-		defer p.mu.Unlock()
 		fields := n.Params.AdditionalFields
 		if tok, ok := fields["progressToken"].(string); ok {
 			p.byTok[tok] = append(p.byTok[tok], fields)
 		} else {
 			p.others++
 		}
+		p.mu.Unlock()
+		p.Changed()
 	})
 	return p
 }
@@ -119,7 +125,7 @@ func TestOAuthStatusWaitReturnsOnConnection(t *testing.T) {
 		// Notifications reach the client in the order the server sends them,
 		// so once tok-slack's two have arrived, any from the earlier calls
 		// (with tok-github, or without a token) have arrived too.
-		waitFor(t, "the progress notifications of the last call did not arrive", func() bool { return progress.count("tok-slack") >= 2 })
+		waitFor(t, "the progress notifications of the last call did not arrive", &progress.Changes, func() bool { return progress.count("tok-slack") >= 2 })
 		progress.mu.Lock()
 		defer progress.mu.Unlock()
 		if progress.others != 0 || len(progress.byTok) != 2 {
@@ -171,7 +177,9 @@ func TestOAuthStatusWaitZeroChecksOnce(t *testing.T) {
 // TestOAuthStatusWaitStopsWhenCancelled cancels a waiting get_oauth_status:
 // polling stops at once (at most one poll already under way gets through) and
 // the server keeps serving. In process, the call's context is the handler's;
-// over stdio, mcp-go's client sends notifications/cancelled.
+// over stdio, mcp-go's client sends notifications/cancelled. Every wait is
+// for an event: the upstream's polls, the call's return, the handler's log
+// line; once the handler has returned, no poll can start.
 func TestOAuthStatusWaitStopsWhenCancelled(t *testing.T) {
 	forEachEraAndTransport(t, func(t *testing.T, e era, tr transportKind) {
 		upstream := newStatusUpstream(t, 0) // never connected
@@ -185,7 +193,7 @@ func TestOAuthStatusWaitStopsWhenCancelled(t *testing.T) {
 			_, err := callToolErr(ctx, c, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 50}, nil)
 			done <- err
 		}()
-		waitFor(t, "get_oauth_status never polled 3 times", func() bool { return upstream.pollsOf("github") >= 3 })
+		waitFor(t, "get_oauth_status never polled 3 times", &upstream.Changes, func() bool { return upstream.pollsOf("github") >= 3 })
 		atCancel := upstream.pollsOf("github")
 		cancel()
 
@@ -196,10 +204,7 @@ func TestOAuthStatusWaitStopsWhenCancelled(t *testing.T) {
 		}
 		// The server logs the call when its handler has returned: with the
 		// cancellation ignored, that would take the full 50 seconds.
-		waitFor(t, "the handler did not stop after the cancellation", func() bool {
-			return logLine(f.logs.String(), "tool call", "tool=get_oauth_status") != ""
-		})
-		time.Sleep(3 * pollInterval) // room for polls that should not happen
+		f.waitForLog(t, "tool call", "tool=get_oauth_status")
 		if extra := upstream.pollsOf("github") - atCancel; extra > 1 {
 			t.Errorf("upstream polled %d more times after the cancellation, want at most 1", extra)
 		}

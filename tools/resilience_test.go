@@ -4,9 +4,12 @@ package tools_test
 // every way an API can, and each failing call goes through the whole MCP
 // path (mcp-go's in-process client, both protocol eras). For each fault the
 // upstream sees the expected number of attempts (GET, PATCH and DELETE retry
-// what is transient; POST never retries), the result is an isError result
-// that names the problem, the debug log shows each attempt, and the server
-// responds to the next call.
+// what is transient; POST never retries), the waits between them are the
+// ones asked for (recorded through apiclient's Options.Wait, not slept), the
+// result is an isError result that names the problem, the debug log shows
+// each attempt, and the server responds to the next call. Nothing here
+// depends on how long anything takes: the tight timeouts of some rows must
+// fire, and the call after them has a generous one of its own.
 
 import (
 	"context"
@@ -17,6 +20,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,9 +38,10 @@ type faultRow struct {
 	timeout  time.Duration    // API client timeout; default 10 s
 	attempts int              // upstream requests the call must make
 	want     []string         // fragments of the isError text; nil: a success
-	// minGap, when set, is the least time between two attempts (a
-	// Retry-After in seconds, which the client must honour).
-	minGap time.Duration
+	// wait, when set, is each wait between two attempts (a Retry-After in
+	// seconds, which the client must honour); otherwise each is a backoff
+	// of at most 2 s, or a Retry-After date's 1 to 2 s.
+	wait time.Duration
 }
 
 var (
@@ -121,7 +126,7 @@ func faultMatrix() []faultRow {
 			fault: status(502, `{"message":"upstream connect error"}`),
 			want:  []string{"502 Bad Gateway", "upstream connect error", "may have taken effect", "list_integrations to check"}},
 
-		{name: "503 Retry-After/GET", tool: "get_oauth_status", args: oauthStatusArgs, attempts: retries, minGap: time.Second,
+		{name: "503 Retry-After/GET", tool: "get_oauth_status", args: oauthStatusArgs, attempts: retries, wait: time.Second,
 			fault: status(503, `{"error":{"message":"maintenance"}}`, "Retry-After", "1"),
 			want:  []string{"503 Service Unavailable", "maintenance", "after 3 attempts", "retry after 1 s"}},
 		{name: "503 Retry-After/POST", tool: "install_integration", args: installArgs, attempts: 1,
@@ -132,7 +137,7 @@ func faultMatrix() []faultRow {
 			fault: status(504, ``),
 			want:  []string{"504 Gateway Timeout", "after 3 attempts"}},
 
-		{name: "429 Retry-After seconds/GET", tool: "get_oauth_url", args: oauthURLArgs, attempts: retries, minGap: time.Second,
+		{name: "429 Retry-After seconds/GET", tool: "get_oauth_url", args: oauthURLArgs, attempts: retries, wait: time.Second,
 			fault: status(429, `{"message":"slow down"}`, "Retry-After", "1"),
 			want:  []string{"rate limited", "slow down", "after 3 attempts", "retry after 1 s"}},
 		{name: "429 Retry-After seconds/POST", tool: "install_integration", args: installArgs, attempts: 1,
@@ -217,18 +222,15 @@ func faultMatrix() []faultRow {
 
 // faultUpstream serves GET /agent/integrations from the sandbox (the call
 // after the fault) and sends every other request to the fault, counting
-// them and their arrival times.
+// them.
 type faultUpstream struct {
 	url     string
-	mu      sync.Mutex
-	arrived []time.Time
+	faults  atomic.Int64
+	sandbox string // the URL of a sandbox, for the call after a refused connection
 }
 
-func (u *faultUpstream) faultTimes() []time.Time {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return append([]time.Time(nil), u.arrived...)
-}
+// faultCount is how many requests went to the fault.
+func (u *faultUpstream) faultCount() int { return int(u.faults.Load()) }
 
 func newFaultUpstream(t *testing.T, fault http.HandlerFunc) *faultUpstream {
 	t.Helper()
@@ -239,9 +241,7 @@ func newFaultUpstream(t *testing.T, fault http.HandlerFunc) *faultUpstream {
 			sb.ServeHTTP(w, r)
 			return
 		}
-		u.mu.Lock()
-		u.arrived = append(u.arrived, time.Now())
-		u.mu.Unlock()
+		u.faults.Add(1)
 		// Read the body first: net/http notices that the client went away
 		// (and cancels r.Context()) only once the body has been read.
 		_, _ = io.Copy(io.Discard, r.Body)
@@ -253,8 +253,8 @@ func newFaultUpstream(t *testing.T, fault http.HandlerFunc) *faultUpstream {
 		u.url = srv.URL
 		return u
 	}
-	// Connection refused: nothing listens on the port until the fault has
-	// been seen; then the sandbox takes the port over for the next call.
+	// Connection refused: nothing listens on the port. The call after the
+	// fault goes to a sandbox of its own.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -262,29 +262,31 @@ func newFaultUpstream(t *testing.T, fault http.HandlerFunc) *faultUpstream {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	u.url = "http://" + addr
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	u.sandbox = srv.URL
 	return u
 }
 
-// relisten serves the sandbox on the refused port, for the next call.
-func (u *faultUpstream) relisten(t *testing.T) {
-	t.Helper()
-	addr := strings.TrimPrefix(u.url, "http://")
-	var ln net.Listener
-	var err error
-	for range 50 { // the port is ours unless another process grabbed it
-		if ln, err = net.Listen("tcp", addr); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatalf("listen again on %s: %v", addr, err)
-	}
-	srv := httptest.NewUnstartedServer(sandbox.NewHandler(sandbox.Options{APIKey: testKey}))
-	_ = srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
+// waitLog records the waits between attempts that the API client asks for
+// (apiclient's Options.Wait) and returns at once, unless the call is
+// cancelled.
+type waitLog struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (w *waitLog) wait(ctx context.Context, d time.Duration) error {
+	w.mu.Lock()
+	w.waits = append(w.waits, d)
+	w.mu.Unlock()
+	return ctx.Err()
+}
+
+func (w *waitLog) recorded() []time.Duration {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]time.Duration(nil), w.waits...)
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -303,7 +305,8 @@ func TestFaultMatrix(t *testing.T) {
 
 func runFault(t *testing.T, e era, row faultRow) {
 	u := newFaultUpstream(t, row.fault)
-	f := newFixture(t, u.url, serverOptions{timeout: row.timeout})
+	var waits waitLog
+	f := newFixture(t, u.url, serverOptions{timeout: row.timeout, api: func(o *apiclient.Options) { o.Wait = waits.wait }})
 	c := f.connect(t, e, inProcess)
 
 	res := callTool(t, c, row.tool, row.args)
@@ -325,14 +328,17 @@ func runFault(t *testing.T, e era, row faultRow) {
 	// them (the only count there is when the connection is refused).
 	logs := f.logs.String()
 	if row.fault != nil {
-		times := u.faultTimes()
-		if len(times) != row.attempts {
-			t.Errorf("upstream got %d requests, want %d; result: %s", len(times), row.attempts, text)
+		if n := u.faultCount(); n != row.attempts {
+			t.Errorf("upstream got %d requests, want %d; result: %s", n, row.attempts, text)
 		}
-		for i := 1; row.minGap > 0 && i < len(times); i++ {
-			if gap := times[i].Sub(times[i-1]); gap < row.minGap {
-				t.Errorf("attempt %d came %v after the previous one, before the Retry-After of %v", i+1, gap, row.minGap)
-			}
+	}
+	waited := waits.recorded()
+	if len(waited) != row.attempts-1 {
+		t.Errorf("%d waits between %d attempts: %v", len(waited), row.attempts, waited)
+	}
+	for _, d := range waited {
+		if (row.wait > 0 && d != row.wait) || d < 0 || d > apiclient.RetryMaxDelay {
+			t.Errorf("waited %v before a retry; want %v (a Retry-After), or a backoff within [0, %v]", d, row.wait, apiclient.RetryMaxDelay)
 		}
 	}
 	if got := strings.Count(logs, "upstream request"); got != row.attempts {
@@ -347,10 +353,14 @@ func runFault(t *testing.T, e era, row faultRow) {
 		t.Errorf("the key is in the log:\n%s", logs)
 	}
 
-	// The server responds to the next call.
+	// The server responds to the next call, which has a generous timeout
+	// of its own (a row's tight one must not govern it), on the same
+	// connections; after a refused connection, at another address.
+	next := u.url
 	if row.fault == nil {
-		u.relisten(t)
+		next = u.sandbox
 	}
+	f.useAPI(t, next)
 	out := wantSuccess(t, callTool(t, c, "list_integrations", nil))
 	if _, ok := out["integrations"]; !ok {
 		t.Errorf("next call's result %v", out)
@@ -378,25 +388,37 @@ func TestResultSizeCap(t *testing.T) {
 
 // TestCancelDuringBackoff cancels a call while the server waits to retry it
 // (a 503 asking for a 5 s Retry-After): the wait ends at once, so the call
-// makes no second attempt, and the server responds to the next call. Asserted by
-// the attempt count, not by time.
+// makes no second attempt, and the server responds to the next call. The
+// cancellation comes once the wait has begun (apiclient's Options.Wait
+// says so, then waits for real), and it is asserted by the attempt count,
+// not by time.
 func TestCancelDuringBackoff(t *testing.T) {
 	forEachEraAndTransport(t, func(t *testing.T, e era, tr transportKind) {
 		u := newFaultUpstream(t, func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Retry-After", "5")
 			writeJSON(w, http.StatusServiceUnavailable, `{"message":"maintenance"}`)
 		})
-		f := newFixture(t, u.url, serverOptions{timeout: time.Minute})
+		waiting := make(chan struct{}, 1)
+		backoff := func(ctx context.Context, d time.Duration) error {
+			waiting <- struct{}{}
+			timer := time.NewTimer(d)
+			defer timer.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-timer.C:
+				return nil
+			}
+		}
+		f := newFixture(t, u.url, serverOptions{timeout: time.Minute, api: func(o *apiclient.Options) { o.Wait = backoff }})
 		c := f.connect(t, e, tr)
 
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() {
-			for range 1000 { // bounded: 10 s
-				if len(u.faultTimes()) > 0 {
-					break
-				}
-				time.Sleep(10 * time.Millisecond)
+			select {
+			case <-waiting:
+			case <-ctx.Done():
 			}
 			cancel()
 		}()
@@ -406,10 +428,8 @@ func TestCancelDuringBackoff(t *testing.T) {
 			wantError(t, res, "cancelled")
 		}
 		// The handler has returned once its log line is written.
-		waitFor(t, "the cancelled call's log line", func() bool {
-			return strings.Contains(f.logs.String(), "tool=get_registry")
-		})
-		if n := len(u.faultTimes()); n != 1 {
+		f.waitForLog(t, "tool call", "tool=get_registry")
+		if n := u.faultCount(); n != 1 {
 			t.Errorf("upstream got %d requests, want 1: the backoff wait was not cut short", n)
 		}
 		if logs := f.logs.String(); !strings.Contains(logs, "upstream_requests=1") {

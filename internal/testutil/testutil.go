@@ -1,5 +1,6 @@
 // Package testutil holds helpers shared by the tests of several packages:
-// a buffer safe for concurrent writers, a recording upstream that serves
+// a way to wait for a condition without polling (Changes), a buffer safe for
+// concurrent writers, a recording upstream that serves
 // the sandbox emulator of the Alfe API, the protocol eras, whether the race
 // detector is on, and the shared test table of tool calls (toolcalls.go).
 // It is imported by tests only.
@@ -7,6 +8,7 @@ package testutil
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -19,18 +21,65 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 )
 
+// Changes lets a test wait for a condition over state that other
+// goroutines change, without polling and without a sleep: whoever changes
+// the state calls Changed, and Wait checks its condition again after each
+// change. The zero value is ready to use.
+type Changes struct {
+	mu sync.Mutex
+	ch chan struct{} // closed and replaced by every Changed; nil until needed
+}
+
+// Changed wakes every Wait to check its condition again.
+func (c *Changes) Changed() {
+	c.mu.Lock()
+	if c.ch != nil {
+		close(c.ch)
+		c.ch = nil
+	}
+	c.mu.Unlock()
+}
+
+// Wait returns nil as soon as cond holds, checking it now and after each
+// Changed, or ctx's error when ctx ends first (a deadline that only bounds
+// a hang).
+func (c *Changes) Wait(ctx context.Context, cond func() bool) error {
+	for {
+		c.mu.Lock()
+		if c.ch == nil {
+			c.ch = make(chan struct{})
+		}
+		changed := c.ch
+		c.mu.Unlock()
+		// Checked after taking the channel: a change between the check and
+		// the select closes the channel taken, so it is never missed.
+		if cond() {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // SyncBuffer is a bytes.Buffer that several goroutines may write to, such as
-// a logger's output or a child process's stderr.
+// a logger's output or a child process's stderr. A test waits for what it
+// expects to be written with Changes' Wait.
 type SyncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	Changes // Changed on every Write
+	mu      sync.Mutex
+	buf     bytes.Buffer
 }
 
 // Write appends p.
 func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
+	n, err := b.buf.Write(p)
+	b.mu.Unlock()
+	b.Changed()
+	return n, err
 }
 
 // String returns what was written so far.
