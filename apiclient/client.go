@@ -293,7 +293,7 @@ func (c *Client) exchange(ctx context.Context, req *http.Request, method, path s
 	raw = c.redact(raw)
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, nil, newAPIError(method, path, resp, raw, time.Now(), c.redactString)
+		return resp.StatusCode, nil, newAPIError(method, path, resp, raw, c.retry.now(), c.redactString)
 	}
 	data, err := unwrapData(raw)
 	if err != nil {

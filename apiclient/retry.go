@@ -44,7 +44,7 @@ type retryPolicy struct {
 	maxRetryAfter time.Duration
 	// jitter returns a uniform random duration in [0, d].
 	jitter func(d time.Duration) time.Duration
-	// now is the clock the deadline check reads.
+	// now is the clock the deadline check and Retry-After dates read.
 	now func() time.Time
 	// sleep waits d or until ctx is done, whichever comes first; it returns
 	// ctx.Err() when ctx ended the wait.

@@ -15,15 +15,19 @@ import (
 
 // waitRecorder replaces a client's backoff wait: it records every wait it is
 // asked for and returns at once (or with ctx's error when ctx is done). Its
-// clock is the real one plus the waits it skipped, so that the deadline check
-// sees the time the waits would have taken.
+// clock stands still at base (the time of install) plus the waits it
+// skipped, so that the deadline check sees the time the waits would have
+// taken, and a Retry-After date made from base means the same wait however
+// long the exchange took.
 type waitRecorder struct {
 	mu    sync.Mutex
 	waits []time.Duration
 	slept time.Duration
+	base  time.Time
 }
 
 func (w *waitRecorder) install(c *Client) {
+	w.base = time.Now()
 	c.retry.sleep = func(ctx context.Context, d time.Duration) error {
 		w.mu.Lock()
 		w.waits = append(w.waits, d)
@@ -31,11 +35,14 @@ func (w *waitRecorder) install(c *Client) {
 		w.mu.Unlock()
 		return ctx.Err()
 	}
-	c.retry.now = func() time.Time {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		return time.Now().Add(w.slept)
-	}
+	c.retry.now = w.now
+}
+
+// now is the recorder's clock: base plus the waits skipped so far.
+func (w *waitRecorder) now() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.base.Add(w.slept)
 }
 
 func (w *waitRecorder) recorded() []time.Duration {
@@ -241,29 +248,32 @@ func TestRetryRecovers(t *testing.T) {
 // TestRetryAfterHonoured checks the waits a Retry-After asks for, in both
 // of its forms, and that one over the cap is not waited for.
 func TestRetryAfterHonoured(t *testing.T) {
+	// A date is made from the client's standing clock (waitRecorder.now):
+	// HTTP dates have whole seconds, so now+4s reads as a wait in (3 s, 4 s]
+	// however long the exchange took.
 	tests := []struct {
 		name       string
-		header     func() string
+		header     func(base time.Time) string
 		wantMin    time.Duration // each wait at least this
 		wantMax    time.Duration // and at most this
 		wantTries  int
 		wantRetryA time.Duration // APIError.RetryAfter of the last response, at least
 	}{
-		{"seconds", func() string { return "3" }, 3 * time.Second, 3 * time.Second, DefaultMaxAttempts, 3 * time.Second},
-		{"http date", func() string { return time.Now().Add(4 * time.Second).UTC().Format(http.TimeFormat) }, 2 * time.Second, 4 * time.Second, DefaultMaxAttempts, 2 * time.Second},
-		{"seconds over the cap", func() string { return "120" }, 0, 0, 1, 120 * time.Second},
-		{"date over the cap", func() string { return time.Now().Add(time.Hour).UTC().Format(http.TimeFormat) }, 0, 0, 1, 59 * time.Minute},
-		{"date in the past: backoff", func() string { return "Mon, 02 Jan 2006 15:04:05 GMT" }, 0, RetryMaxDelay, DefaultMaxAttempts, 0},
-		{"garbage: backoff", func() string { return "soon" }, 0, RetryMaxDelay, DefaultMaxAttempts, 0},
+		{"seconds", func(time.Time) string { return "3" }, 3 * time.Second, 3 * time.Second, DefaultMaxAttempts, 3 * time.Second},
+		{"http date", func(base time.Time) string { return base.Add(4 * time.Second).UTC().Format(http.TimeFormat) }, 3*time.Second + 1, 4 * time.Second, DefaultMaxAttempts, 3 * time.Second},
+		{"seconds over the cap", func(time.Time) string { return "120" }, 0, 0, 1, 120 * time.Second},
+		{"date over the cap", func(base time.Time) string { return base.Add(time.Hour).UTC().Format(http.TimeFormat) }, 0, 0, 1, 59 * time.Minute},
+		{"date in the past: backoff", func(time.Time) string { return "Mon, 02 Jan 2006 15:04:05 GMT" }, 0, RetryMaxDelay, DefaultMaxAttempts, 0},
+		{"garbage: backoff", func(time.Time) string { return "soon" }, 0, RetryMaxDelay, DefaultMaxAttempts, 0},
 	}
 	for _, status := range []int{429, 503} {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%d/%s", status, tt.name), func(t *testing.T) {
-				u := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
-					respond(status, `{"message":"later"}`, "Retry-After", tt.header())(w, r)
+				var w waitRecorder
+				u := newUpstream(t, func(rw http.ResponseWriter, r *http.Request) {
+					respond(status, `{"message":"later"}`, "Retry-After", tt.header(w.now()))(rw, r)
 				})
 				c := newClient(t, u.URL, func(o *Options) { o.Timeout = time.Minute })
-				var w waitRecorder
 				w.install(c)
 				_, err := c.GetOAuthStatus(t.Context(), "github")
 				apiErr := asAPIError(t, err)

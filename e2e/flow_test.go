@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // TestFlow is the whole job through the MCP protocol, against the sandbox:
@@ -83,7 +84,7 @@ func TestFlow(t *testing.T) {
 			res, err := callCtx(ctx, c, "get_oauth_status", map[string]any{"provider": "slack", "waitSeconds": 50})
 			waited <- outcome{res, err}
 		}()
-		waitFor(t, "get_oauth_status to poll the API while waiting", func() bool { return st.statusPolls.Load() > polls })
+		waitFor(t, "get_oauth_status to poll the API while waiting", &st.polled, func() bool { return st.statusPolls.Load() > polls })
 		select {
 		case o := <-waited:
 			t.Fatalf("get_oauth_status with waitSeconds returned before the consent: %v %s", o.err, describe(o.res))
@@ -185,14 +186,14 @@ func TestConsentRefused(t *testing.T) {
 	}
 }
 
-// waitFor waits until cond holds, failing the test with msg after waitLimit.
-func waitFor(t *testing.T, msg string, cond func() bool) {
+// waitFor waits, without polling, until cond holds, checking it at each
+// change c announces; it fails the test with msg after waitLimit, a bound on
+// a hang.
+func waitFor(t *testing.T, msg string, c *testutil.Changes, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", msg)
-		}
-		time.Sleep(time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
+	defer cancel()
+	if err := c.Wait(ctx, cond); err != nil {
+		t.Fatalf("gave up waiting for %s", msg)
 	}
 }

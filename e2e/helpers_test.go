@@ -64,7 +64,8 @@ type stack struct {
 	logs *syncBuffer
 	srv  *server.MCPServer
 
-	statusPolls atomic.Int64 // GET /agent/integrations/oauth/status exchanges
+	statusPolls atomic.Int64     // GET /agent/integrations/oauth/status exchanges
+	polled      testutil.Changes // Changed on each of them
 }
 
 // newStack starts a sandbox with opts (its APIKey is forced to apiKey) and
@@ -93,6 +94,7 @@ func newStack(t *testing.T, opts sandbox.Options) *stack {
 		Observe: func(ctx context.Context, ev apiclient.Exchange) {
 			if ev.Path == "/agent/integrations/oauth/status" {
 				st.statusPolls.Add(1)
+				st.polled.Changed()
 			}
 			observe(ctx, ev)
 		},

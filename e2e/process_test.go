@@ -312,16 +312,26 @@ func (s *served) stop(t *testing.T) int {
 	return s.cmd.ProcessState.ExitCode()
 }
 
-// waitForLog returns once the server has logged a line containing want.
+// waitForLog returns once the server has logged a line containing want,
+// waiting on the writes to its stderr, not polling.
 func (s *served) waitForLog(t *testing.T, want string) {
 	t.Helper()
-	for !strings.Contains(s.stderr.String(), want) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() {
+		select {
+		case <-s.exited:
+			cancel() // nothing more will be written
+		case <-ctx.Done():
+		}
+	}()
+	logged := func() bool { return strings.Contains(s.stderr.String(), want) }
+	if err := s.stderr.Wait(ctx, logged); err != nil && !logged() {
 		select {
 		case <-s.exited:
 			t.Fatalf("exited before logging %q:\n%s", want, s.stderr.String())
-		case <-t.Context().Done():
+		default:
 			t.Fatalf("no %q in the logs", want)
-		case <-time.After(5 * time.Millisecond):
 		}
 	}
 }

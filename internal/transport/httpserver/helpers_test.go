@@ -40,6 +40,9 @@ type testServer struct {
 	logs *logBuffer
 	stop context.CancelFunc // cancels Run's context
 	done chan error         // Run's result
+	// closed is closed when Run closes the listener: the server has begun
+	// to shut down.
+	closed <-chan struct{}
 
 	waitOnce sync.Once
 	runErr   error
@@ -81,12 +84,13 @@ func serve(t *testing.T, srv *server.MCPServer, opts Options, runOpts RunOptions
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln := &closeNotifier{Listener: inner, closed: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
-	ts := &testServer{url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), up: up, logs: logs, stop: cancel, done: make(chan error, 1)}
+	ts := &testServer{url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), up: up, logs: logs, stop: cancel, done: make(chan error, 1), closed: ln.closed}
 	go func() { ts.done <- Run(ctx, ln, h, runOpts) }()
 	t.Cleanup(func() {
 		cancel()
@@ -100,6 +104,19 @@ func serve(t *testing.T, srv *server.MCPServer, opts Options, runOpts RunOptions
 		}
 	})
 	return ts
+}
+
+// closeNotifier is a listener that says when it is closed.
+type closeNotifier struct {
+	net.Listener
+	once   sync.Once
+	closed chan struct{}
+}
+
+// Close closes the listener and, the first time, the channel closed.
+func (l *closeNotifier) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return l.Listener.Close()
 }
 
 // endpoint is where a go-sdk client connects for this transport.

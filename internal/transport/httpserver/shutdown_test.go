@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -10,21 +9,14 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// waitListenerClosed returns once addr refuses connections: the server has
-// begun to shut down.
-func waitListenerClosed(t *testing.T, addr string) {
+// waitListenerClosed returns once Run has closed ts's listener: the server
+// has begun to shut down.
+func waitListenerClosed(t *testing.T, ts *testServer) {
 	t.Helper()
-	for {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			return
-		}
-		c.Close()
-		select {
-		case <-t.Context().Done():
-			t.Fatal("the listener never closed")
-		case <-time.After(5 * time.Millisecond):
-		}
+	select {
+	case <-ts.closed:
+	case <-t.Context().Done():
+		t.Fatal("the listener never closed")
 	}
 }
 
@@ -51,7 +43,7 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 				<-ts.up.Entered // the call is at the upstream
 
 				ts.stop()
-				waitListenerClosed(t, ts.addr)
+				waitListenerClosed(t, ts)
 				release()
 
 				got := <-done

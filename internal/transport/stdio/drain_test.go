@@ -15,13 +15,13 @@ import (
 )
 
 // heldUpstream responds to GET /agent/integrations only once released, and
-// counts the requests it holds.
-func heldUpstream(t *testing.T) (url string, held *atomic.Int32, release func()) {
+// sends on held as each request arrives.
+func heldUpstream(t *testing.T) (url string, held <-chan struct{}, release func()) {
 	t.Helper()
 	gate := make(chan struct{})
-	held = &atomic.Int32{}
+	arrived := make(chan struct{}, 64)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		held.Add(1)
+		arrived <- struct{}{}
 		select {
 		case <-gate:
 		case <-r.Context().Done():
@@ -37,7 +37,22 @@ func heldUpstream(t *testing.T) (url string, held *atomic.Int32, release func())
 		}
 	}
 	t.Cleanup(func() { release(); srv.Close() })
-	return srv.URL, held, release
+	return srv.URL, arrived, release
+}
+
+// waitHeld waits for n requests to arrive at a heldUpstream, failing after
+// waitLimit, a bound on a hang.
+func waitHeld(t *testing.T, held <-chan struct{}, n int) {
+	t.Helper()
+	timeout := time.NewTimer(waitLimit)
+	defer timeout.Stop()
+	for range n {
+		select {
+		case <-held:
+		case <-timeout.C:
+			t.Fatalf("gave up waiting for %d requests to reach the upstream", n)
+		}
+	}
 }
 
 func stdioServer(t *testing.T, upstream string) (ctx context.Context, cancel context.CancelFunc, in *io.PipeWriter, out *bufio.Scanner, done chan error) {
@@ -79,7 +94,7 @@ func TestEndOfInputDrainsCalls(t *testing.T) {
 	for i := range calls {
 		writeLines(t, in, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`, i))
 	}
-	eventually(t, "all calls to reach the upstream", func() bool { return held.Load() == calls })
+	waitHeld(t, held, calls)
 	in.Close() // end of input while every call is in flight
 	release()
 
@@ -121,7 +136,7 @@ func TestCancelEndsDrain(t *testing.T) {
 	}()
 	writeLines(t, in, legacyInit, `{"jsonrpc":"2.0","method":"notifications/initialized"}`,
 		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`)
-	eventually(t, "the call to reach the upstream", func() bool { return held.Load() == 1 })
+	waitHeld(t, held, 1)
 	in.Close()
 	cancel()
 	select {
@@ -130,8 +145,8 @@ func TestCancelEndsDrain(t *testing.T) {
 			t.Fatalf("Serve: %v", err)
 		}
 		done <- nil
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve still waiting 10 s after its context was cancelled")
+	case <-time.After(waitLimit):
+		t.Fatalf("Serve still waiting %s after its context was cancelled", waitLimit)
 	}
 }
 
@@ -152,17 +167,5 @@ func TestResponseID(t *testing.T) {
 		if ok != tc.isResp || (ok && id != tc.id) {
 			t.Errorf("responseID(%s) = %q, %v; want %q, %v", tc.msg, id, ok, tc.id, tc.isResp)
 		}
-	}
-}
-
-// eventually waits for cond, failing after a generous deadline.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
