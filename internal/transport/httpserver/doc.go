@@ -23,6 +23,9 @@
 //     client (transport.Capabilities): on streamable HTTP a request from
 //     the server only with sessions, an input_required result always; on
 //     SSE neither.
+//   - A request the client cancels while it runs gets no response
+//     (cancel.go); without a session, a cancellation is refused, since it
+//     cannot say whose request it names.
 //
 // Run serves a Handler on a listener and shuts it down gracefully: the
 // listener closes, calls in flight finish (streams stay open until the

@@ -78,7 +78,7 @@ func New(srv *server.MCPServer, opts Options) (*Handler, error) {
 	var paths []string
 	switch opts.Transport {
 	case SSE:
-		transport, paths = newSSETransport(srv, keys, h.streams), []string{SSEPath, MessagePath}
+		transport, paths = newSSETransport(srv, keys, h.streams, opts.Logger), []string{SSEPath, MessagePath}
 	case Streamable:
 		transport, paths = newStreamableTransport(srv, keys, opts.Stateless, h.streams, opts.Logger), []string{MCPPath}
 	default:

@@ -11,6 +11,10 @@ import (
 type rpcShape struct {
 	ID     json.RawMessage `json:"id"`
 	Method *string         `json:"method"`
+	Params struct {
+		// RequestID is what a notifications/cancelled cancels.
+		RequestID json.RawMessage `json:"requestId"`
+	} `json:"params"`
 }
 
 func (m rpcShape) hasID() bool {
@@ -27,28 +31,13 @@ func (m rpcShape) isResponse() bool { return m.Method == nil && m.hasID() }
 // countMessages counts the messages in raw, one JSON-RPC message or a batch,
 // for which keep is true. Anything that does not parse counts zero.
 func countMessages(raw []byte, keep func(rpcShape) bool) int64 {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return 0
-	}
-	if raw[0] == '[' {
-		var batch []rpcShape
-		if json.Unmarshal(raw, &batch) != nil {
-			return 0
+	var n int64
+	for _, m := range shapes(raw) {
+		if keep(m) {
+			n++
 		}
-		var n int64
-		for _, m := range batch {
-			if keep(m) {
-				n++
-			}
-		}
-		return n
 	}
-	var m rpcShape
-	if json.Unmarshal(raw, &m) != nil || !keep(m) {
-		return 0
-	}
-	return 1
+	return n
 }
 
 // sseData returns the data of one server-sent event ("event: message\ndata:
@@ -85,4 +74,61 @@ func peek(raw []byte) peeked {
 		return peeked{}
 	}
 	return peeked{method: m.Method, modern: mcp.IsModernProtocol(m.Params.Meta.ProtocolVersion())}
+}
+
+// id is the message's raw JSON id, trimmed.
+func (m rpcShape) id() string { return string(bytes.TrimSpace(m.ID)) }
+
+// cancelled is the raw requestId of a notifications/cancelled, or "".
+func (m rpcShape) cancelled() string {
+	if m.Method == nil || *m.Method != string(mcp.MethodNotificationCancelled) || m.hasID() {
+		return ""
+	}
+	return string(bytes.TrimSpace(m.Params.RequestID))
+}
+
+// shapes parses raw, one JSON-RPC message or a batch; nil when it does not
+// parse.
+func shapes(raw []byte) []rpcShape {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil
+	}
+	if raw[0] == '[' {
+		var batch []rpcShape
+		if json.Unmarshal(raw, &batch) != nil {
+			return nil
+		}
+		return batch
+	}
+	var m rpcShape
+	if json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return []rpcShape{m}
+}
+
+// requestsAndCancellations returns the raw ids of the requests in raw and
+// the raw ids its notifications/cancelled name.
+func requestsAndCancellations(raw []byte) (requests, cancelled []string) {
+	for _, m := range shapes(raw) {
+		switch {
+		case m.isRequest():
+			requests = append(requests, m.id())
+		case m.cancelled() != "":
+			cancelled = append(cancelled, m.cancelled())
+		}
+	}
+	return requests, cancelled
+}
+
+// responseIDs returns the raw ids of the responses in raw.
+func responseIDs(raw []byte) []string {
+	var ids []string
+	for _, m := range shapes(raw) {
+		if m.isResponse() {
+			ids = append(ids, m.id())
+		}
+	}
+	return ids
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
 // Sessions are bound to the key of the request that opened them: a request
@@ -14,12 +16,15 @@ import (
 // session (SSE: the responses would go to the other client's stream) nor
 // listen to its notifications (streamable HTTP: progress of its calls).
 
-// sseSession is one legacy SSE session: the key it was opened with and the
-// count of responses its stream still owes, for graceful shutdown.
+// sseSession is one legacy SSE session: the key it was opened with, the
+// count of responses its stream still owes, for graceful shutdown, and its
+// requests running, whose responses its stream drops when the client
+// cancelled them (cancel.go).
 type sseSession struct {
 	id      string
 	key     fingerprint
 	pending atomic.Int64 // requests posted whose responses are not yet flushed
+	cancels transport.Cancellations
 }
 
 // owe adds n responses owed (n may be negative); the count never drops

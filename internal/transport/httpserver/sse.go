@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -28,13 +29,14 @@ type sseTransport struct {
 	keys     keyPolicy
 	sessions *sseSessions
 	streams  *streams
+	logger   *slog.Logger
 }
 
 // sseSessionKey carries the session being opened to newSessionID.
 type sseSessionKey struct{}
 
-func newSSETransport(srv *server.MCPServer, keys keyPolicy, st *streams) *sseTransport {
-	t := &sseTransport{keys: keys, sessions: newSSESessions(), streams: st}
+func newSSETransport(srv *server.MCPServer, keys keyPolicy, st *streams, logger *slog.Logger) *sseTransport {
+	t := &sseTransport{keys: keys, sessions: newSSESessions(), streams: st, logger: logger}
 	t.mcp = server.NewSSEServer(srv,
 		// mcp-go's SSE sessions cannot send a request to the client, and
 		// the user has never been asked over SSE, in either era: the
@@ -74,7 +76,7 @@ func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	ctx = context.WithValue(ctx, sseSessionKey{}, sess)
-	t.mcp.SSEHandler().ServeHTTP(&sseWriter{ResponseWriter: w, sess: sess}, r.WithContext(ctx))
+	t.mcp.SSEHandler().ServeHTTP(&sseWriter{ResponseWriter: w, sess: sess, logger: t.logger}, r.WithContext(ctx))
 }
 
 // newSessionID is mcp-go's session id generator: it names the session being
@@ -90,8 +92,8 @@ func (t *sseTransport) newSessionID(ctx context.Context, _ *http.Request) (strin
 }
 
 // message passes a POST to its session when it carries the key the session
-// was opened with, and counts the requests whose responses the session's
-// stream now owes.
+// was opened with, counts the requests whose responses the session's
+// stream now owes, and notes its requests and cancellations (cancel.go).
 func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 	key, _, _ := t.keys.resolve(r)
 	sess, ok := t.sessions.lookup(r.URL.Query().Get("sessionId"), fingerprintOf(key))
@@ -107,19 +109,31 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	owed := countMessages(body, rpcShape.isRequest)
 	sess.owe(owed)
+	requests, cancelled := requestsAndCancellations(body)
+	for _, id := range cancelled {
+		sess.cancels.Cancel(id)
+	}
+	for _, id := range requests {
+		sess.cancels.Begin(id)
+	}
 	sw := &statusWriter{ResponseWriter: w}
 	t.mcp.MessageHandler().ServeHTTP(sw, r)
 	if sw.code() != http.StatusAccepted {
 		sess.owe(-owed) // refused: no response will come on the stream
+		for _, id := range requests {
+			sess.cancels.End(id)
+		}
 	}
 }
 
 // sseWriter is a session stream's writer: it counts the JSON-RPC responses
-// it delivers, each when flushed to the client.
+// it delivers, each when flushed to the client, and drops the response to a
+// request the client cancelled while it ran (cancel.go).
 type sseWriter struct {
 	http.ResponseWriter
 	sess      *sseSession
 	unflushed int64
+	logger    *slog.Logger
 }
 
 func (w *sseWriter) Write(p []byte) (int, error) {
@@ -129,10 +143,18 @@ func (w *sseWriter) Write(p []byte) (int, error) {
 		}
 		return len(p), nil
 	}
+	// mcp-go writes each event with one Write, and a response alone.
+	ids := responseIDs(sseData(p))
+	for _, id := range ids {
+		if w.sess.cancels.End(id) {
+			w.logger.Debug("SSE: dropped the response to a cancelled request", "id", id)
+			w.sess.owe(-1) // owed no more
+			return len(p), nil
+		}
+	}
 	n, err := w.ResponseWriter.Write(p)
 	if err == nil {
-		// mcp-go writes each event with one Write.
-		w.unflushed += countMessages(sseData(p), rpcShape.isResponse)
+		w.unflushed += int64(len(ids))
 	}
 	return n, err
 }

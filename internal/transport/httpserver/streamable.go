@@ -29,6 +29,8 @@ type streamableTransport struct {
 	bound     *boundSessions
 	streams   *streams
 	calls     atomic.Int64 // requests in flight other than listening streams
+	cancels   *sessionCancellations
+	logger    *slog.Logger
 }
 
 func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless bool, st *streams, logger *slog.Logger) *streamableTransport {
@@ -57,12 +59,27 @@ func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless boo
 		stateless: stateless,
 		bound:     newBoundSessions(),
 		streams:   st,
+		cancels:   newSessionCancellations(),
+		logger:    logger,
 	}
 }
 
 func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != MCPPath {
 		writeError(w, http.StatusNotFound, "not found: the MCP endpoint is "+MCPPath)
+		return
+	}
+	var body []byte
+	if r.Method == http.MethodPost {
+		body, _ = io.ReadAll(r.Body) // in memory already (limitBody)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	requests, cancelled := requestsAndCancellations(body)
+	sessionless := t.stateless || modernRequest(r, body)
+	if sessionless && len(cancelled) > 0 && len(requests) == 0 {
+		// Whose request it names cannot be told (see cancel.go).
+		t.logger.Debug("streamable HTTP: ignored a notifications/cancelled without a session; close the request to cancel it")
+		w.WriteHeader(http.StatusAccepted)
 		return
 	}
 	// Streams that only listen (the legacy GET stream, a modern
@@ -85,13 +102,22 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	key, _, _ := t.keys.resolve(r)
 	fp := fingerprintOf(key)
 	id := r.Header.Get(server.HeaderKeySessionID)
-	if id == "" && needsSession(r) {
+	if id == "" && needsSession(r, body) {
 		missingSession(w)
 		return
 	}
 	if id != "" && !t.bound.use(id, fp) {
 		unknownSession(w)
 		return
+	}
+	if id != "" && !sessionless {
+		// The session's cancellations reach its calls' replies.
+		t.cancels.cancel(id, cancelled)
+		if len(requests) > 0 {
+			c, done := t.cancels.begin(id, requests)
+			defer done()
+			w = &cancelWriter{ResponseWriter: w, cancels: c, ids: requests, logger: t.logger}
+		}
 	}
 	sw := &statusWriter{ResponseWriter: w, onHeader: func(status int, h http.Header) {
 		switch {
@@ -112,18 +138,16 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 // response). A 2026-07-28 request never carries a session id, whatever it
 // is; it says its era in the MCP-Protocol-Version header (mcp-go requires
 // it) or in its _meta, and mcp-go answers it.
-func needsSession(r *http.Request) bool {
-	if mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) {
+func needsSession(r *http.Request, body []byte) bool {
+	if modernRequest(r, body) {
 		return false
 	}
-	if r.Method != http.MethodPost {
-		return true
-	}
-	body, err := io.ReadAll(r.Body) // in memory already (limitBody)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if err != nil {
-		return false // mcp-go responds to a body it cannot read
-	}
-	msg := peek(body)
-	return !msg.modern && msg.method != string(mcp.MethodInitialize)
+	return r.Method != http.MethodPost || peek(body).method != string(mcp.MethodInitialize)
+}
+
+// modernRequest reports whether r, whose body is body, is of the
+// 2026-07-28 era (or later): its MCP-Protocol-Version header or its
+// _meta says so, as mcp-go reads it.
+func modernRequest(r *http.Request, body []byte) bool {
+	return mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) || peek(body).modern
 }

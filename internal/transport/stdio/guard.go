@@ -10,6 +10,8 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
 // maxStdioMessage caps one line of stdio input. No message a client sends
@@ -47,6 +49,9 @@ type requestGuard struct {
 
 	ctx     context.Context // ends the wait for responses at the end of input
 	pending *pendingSet     // nil: no tracking
+	// cancels learns of every request and cancellation read, so that the
+	// response to a cancelled request is dropped (nil: none is).
+	cancels *transport.Cancellations
 }
 
 func newRequestGuard(in io.Reader, out io.Writer, logger *slog.Logger) *requestGuard {
@@ -150,14 +155,24 @@ func inspect(line []byte) message {
 	return out
 }
 
-// track notes a request's id as pending and forgets a cancelled one.
+// track notes a request's id as pending and forgets a cancelled one, whose
+// response is then dropped.
 func (g *requestGuard) track(m message) {
 	switch {
-	case g.pending == nil:
 	case m.cancelled != "":
-		g.pending.remove(m.cancelled)
+		if g.cancels != nil {
+			g.cancels.Cancel(m.cancelled)
+		}
+		if g.pending != nil {
+			g.pending.remove(m.cancelled)
+		}
 	case m.method != "" && m.id != "":
-		g.pending.add(m.id)
+		if g.cancels != nil {
+			g.cancels.Begin(m.id)
+		}
+		if g.pending != nil {
+			g.pending.add(m.id)
+		}
 	}
 }
 

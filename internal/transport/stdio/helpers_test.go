@@ -56,15 +56,27 @@ func newToolServer(t *testing.T, upstream string) *toolServer {
 // Serve, which must return nil.
 func (ts *toolServer) connect(t *testing.T, e testutil.Era, caps mcp.ClientCapabilities, opts ...client.ClientOption) *client.Client {
 	t.Helper()
+	return ts.connectTapped(t, e, caps, nil, opts...)
+}
+
+// connectTapped is connect with wire, when non-nil, receiving a copy of
+// every line either side writes.
+func (ts *toolServer) connectTapped(t *testing.T, e testutil.Era, caps mcp.ClientCapabilities, wire *wireTap, opts ...client.ClientOption) *client.Client {
+	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	var toClient, toServer io.Writer = outW, inW
+	if wire != nil {
+		// The tap first: it holds a line before the other side reads it.
+		toClient, toServer = io.MultiWriter(wire.fromServer(), outW), io.MultiWriter(wire.fromClient(), inW)
+	}
 	go func() {
-		done <- Serve(ctx, ts.srv, inR, outW, ts.logger)
+		done <- Serve(ctx, ts.srv, inR, toClient, ts.logger)
 		outW.Close()
 	}()
-	c := client.NewClient(mcptransport.NewIO(outR, inW, nil), slices.Concat(e.Opts, opts)...)
+	c := client.NewClient(mcptransport.NewIO(outR, nopCloser{Writer: toServer, closer: inW}, nil), slices.Concat(e.Opts, opts)...)
 	t.Cleanup(func() {
 		_ = c.Close() // closes the server's stdin
 		go func() { _, _ = io.Copy(io.Discard, outR) }()
@@ -106,3 +118,12 @@ func callTool(ctx context.Context, c *client.Client, name string, args any) (*mc
 	req.Params.Arguments = args
 	return c.CallTool(ctx, req)
 }
+
+// nopCloser is a writer whose Close closes closer (the pipe behind a tap).
+type nopCloser struct {
+	io.Writer
+	closer io.Closer
+}
+
+// Close closes the pipe.
+func (n nopCloser) Close() error { return n.closer.Close() }

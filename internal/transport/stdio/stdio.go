@@ -1,7 +1,8 @@
 // Package stdio serves an MCP server over stdin and stdout, one JSON-RPC
 // message a line: it guards mcp-go's stdio transport against input that
-// would exhaust memory or run with a bogus id, and at the end of input
-// waits for the responses to the requests already read.
+// would exhaust memory or run with a bogus id, drops the response to a
+// request the client cancelled while it ran (transport.Cancellations), and
+// at the end of input waits for the responses to the requests already read.
 package stdio
 
 import (
@@ -45,10 +46,11 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 	// its response comes back on stdin to the session waiting for it.
 	ctx = transport.WithCapabilities(ctx, transport.Capabilities{ServerRequests: true, InputRequiredResults: true})
 	p := newPendingSet()
-	lw := &lockedWriter{w: out}              // mcp-go and the guard both respond
-	guard := newRequestGuard(in, lw, logger) // see stdio_guard.go
-	guard.ctx, guard.pending = ctx, p
-	err := stdio.Listen(ctx, guard, &responseWatcher{w: lw, pending: p})
+	cancels := &transport.Cancellations{} // one client owns the pipe
+	lw := &lockedWriter{w: out}           // mcp-go and the guard both respond
+	guard := newRequestGuard(in, lw, logger)
+	guard.ctx, guard.pending, guard.cancels = ctx, p, cancels
+	err := stdio.Listen(ctx, guard, &responseWatcher{w: lw, pending: p, cancels: cancels, logger: logger})
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -103,17 +105,27 @@ func (p *pendingSet) wait(ctx context.Context, grace time.Duration) {
 	}
 }
 
-// responseWatcher forgets the id of every response written. mcp-go writes one
-// message per Write, and marshals responses as {"jsonrpc","id","result"|"error"},
-// so only the first keys are read.
+// responseWatcher forgets the id of every response written, and drops the
+// response to a request the client cancelled while it ran (see
+// transport.Cancellations). mcp-go writes one message per Write, and
+// marshals responses as {"jsonrpc","id","result"|"error"}, so only the
+// first keys are read.
 type responseWatcher struct {
 	w       io.Writer
 	pending *pendingSet
+	cancels *transport.Cancellations
+	logger  *slog.Logger
 }
 
 func (a *responseWatcher) Write(b []byte) (int, error) {
-	if id, ok := responseID(b); ok {
-		defer a.pending.remove(id)
+	id, ok := responseID(b)
+	if !ok {
+		return a.w.Write(b)
+	}
+	defer a.pending.remove(id)
+	if a.cancels.End(id) {
+		a.logger.Debug("stdio: dropped the response to a cancelled request", "id", id)
+		return len(b), nil
 	}
 	return a.w.Write(b)
 }
