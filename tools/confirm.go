@@ -13,67 +13,73 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
 
 // Confirmed removal: when the client can show a form, remove_integration asks
-// the user to type the integration's id (an MCP elicitation, through mcp-go's
-// multi-round-trip builder, which also bridges legacy clients). The request
-// state the client echoes back carries the id and an expiry under an HMAC, and
-// no secret.
+// the user to type the integration's id (an MCP elicitation, through the
+// tools' bridge in elicit.go, which serves both protocol eras). The request
+// state the client echoes back carries the id and an expiry under an HMAC,
+// and no secret. Whatever goes wrong (the user declines or cancels, the
+// client cannot show the form or answers with nonsense, the call ends while
+// it waits), nothing is removed, and the result says why and what to do.
 
-const (
-	confirmInputID = "confirm_removal"
-	confirmTTL     = 5 * time.Minute
-)
+// confirmInputID is the id of the confirmation among the call's questions.
+const confirmInputID = "confirm_removal"
 
-// errNotRemoved ends every refused confirmation.
+// stateGrace is how long a confirmation state outlives the user's time to
+// respond (Options.ElicitationTimeout), so that a response given at the end
+// of that time is not refused as expired when the handler runs again.
+const stateGrace = time.Minute
+
+// notRemoved follows every refused confirmation.
 const notRemoved = "Nothing was removed."
 
 // interimResult is returned as an error by a handler that responds with a
-// result of its own, such as a request for user input.
+// result of its own.
 type interimResult struct{ res *mcp.CallToolResult }
 
 func (interimResult) Error() string { return "interim result" }
 
 // confirmRemoval returns nil when the removal of id may go ahead: the user
 // typed the id in the form, or the client cannot be asked. Otherwise it
-// returns an interimResult asking for the confirmation, or a toolError that
-// ends with "Nothing was removed."
+// returns the question to put to the user (call.ask), or a toolError that
+// says why nothing is removed and what to do next.
 func confirmRemoval(ctx context.Context, call *Call, id string) error {
-	params := call.Request.Params
-	response := server.ElicitationResponse(params.InputResponses, confirmInputID)
-	if response == nil {
-		if params.RequestState != "" || len(params.InputResponses) > 0 {
-			return failf(nil, "The confirmation of the removal of '%s' got no response. %s", id, notRemoved)
+	response, err := call.response(confirmInputID)
+	var failed *elicitationError
+	switch {
+	case errors.As(err, &failed):
+		next := "Call remove_integration again when the user is ready to confirm."
+		if failed.clientCannotAsk() {
+			next = "Call remove_integration again to ask once more; if the client cannot show the confirmation, tell the user, who can remove the integration in the Alfe dashboard."
 		}
-		if !canElicit(ctx) {
-			return nil
-		}
-		state := call.deps.signer.sign(id, time.Now().Add(confirmTTL))
-		res := server.NewInputRequestBuilder(state).
-			Elicit(confirmInputID, mcp.ElicitationParams{
-				Mode:    mcp.ElicitationModeForm,
-				Message: fmt.Sprintf("Remove the integration '%s' from this agent? Its tools will turn off. Type %s to confirm.", id, id),
-				RequestedSchema: map[string]any{
-					"type": "object",
-					"properties": map[string]any{
-						"integrationId": map[string]any{
-							"type":        "string",
-							"title":       "Integration id",
-							"description": fmt.Sprintf("Type %s to confirm the removal.", id),
-						},
+		return failf(err, "%s. %s %s", failed.describe(fmt.Sprintf("confirm the removal of '%s'", id)), notRemoved, next)
+	case err != nil:
+		return err
+	case response == nil && !canElicit(ctx, mcp.ElicitationModeForm):
+		return nil // the host's own confirmation (the destructive hint) is all there is
+	case response == nil:
+		state := call.deps.signer.sign(id, time.Now().Add(call.deps.ElicitationTimeout+stateGrace))
+		return call.ask(state, elicitation{ID: confirmInputID, Params: mcp.ElicitationParams{
+			Mode:    mcp.ElicitationModeForm,
+			Message: fmt.Sprintf("Remove the integration '%s' from this agent? Its tools will turn off. Type %s to confirm.", id, id),
+			RequestedSchema: map[string]any{
+				"type": "object",
+				"properties": map[string]any{
+					"integrationId": map[string]any{
+						"type":        "string",
+						"title":       "Integration id",
+						"description": fmt.Sprintf("Type %s to confirm the removal.", id),
 					},
-					"required": []string{"integrationId"},
 				},
-			}).
-			ToolResult()
-		return interimResult{res: res}
+				"required": []string{"integrationId"},
+			},
+		}})
 	}
 
-	if err := call.deps.signer.verify(params.RequestState, id, time.Now()); err != nil {
+	if err := call.deps.signer.verify(call.Request.Params.RequestState, id, time.Now()); err != nil {
 		return failf(err, "The confirmation of the removal of '%s' is not valid (%v); call remove_integration again. %s", id, err, notRemoved)
 	}
 	switch response.Action {

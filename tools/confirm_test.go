@@ -221,7 +221,7 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 		{"expired", expired, true, "expired"},
 		{"issued for another integration", forOther, true, "issued for 'slack'"},
 		{"garbage", "not-a-state", true, "malformed"},
-		{"state without a response", valid, false, "got no response"},
+		{"state without a response", valid, false, "without the user's response"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := NewServer(Options{Client: StaticClient(c), ConfirmKey: key})

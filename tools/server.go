@@ -63,6 +63,11 @@ type Options struct {
 	// MaxResultBytes caps the JSON of a tool result or resource; a larger one
 	// becomes an isError result saying so (default DefaultMaxResultBytes).
 	MaxResultBytes int
+	// ElicitationTimeout is how long the user has to respond to a question
+	// a tool asks (elicit.go): a legacy call waits this long for the
+	// response, and the request state a 2026-07-28 client echoes back
+	// expires soon after (default DefaultElicitationTimeout).
+	ElicitationTimeout time.Duration
 
 	signer stateKey // ConfirmKey, or the random key that stands for it
 }
@@ -123,6 +128,9 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	}
 	if opts.MaxResultBytes <= 0 {
 		opts.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if opts.ElicitationTimeout <= 0 {
+		opts.ElicitationTimeout = DefaultElicitationTimeout
 	}
 	enabled, err := Select(opts)
 	if err != nil {

@@ -44,9 +44,15 @@ type Tool struct {
 // Call is what a handler gets besides its arguments: the API client for this
 // request and the MCP request itself.
 type Call struct {
-	Client  *apiclient.Client
+	// Client is the API client of this request, with its key.
+	Client *apiclient.Client
+	// Request is the MCP request; on a round after a question to the user
+	// (elicit.go) it carries the responses and the request state.
 	Request mcp.CallToolRequest
 	deps    *Options
+	// failed are the questions of the previous round whose round trip
+	// failed, by id (elicit.go).
+	failed map[string]error
 }
 
 // Handler is the typed body of a tool: validated input in, output out. An
@@ -114,15 +120,25 @@ func (t Tool) serverTool(opts *Options) server.ServerTool {
 				return errorResult(err), nil
 			}
 			call := &Call{Client: client, Request: req, deps: opts}
-			out, err := t.handle(ctx, call, rawArguments(req))
-			var interim interimResult
-			if errors.As(err, &interim) {
-				return interim.res, nil
-			}
-			if err != nil {
-				return errorResult(err), nil
-			}
-			return structuredResult(t.Name, t.narrow, out, opts.MaxResultBytes)
+			// A handler may ask the user, and run again with the response
+			// (elicit.go).
+			return runAsking(ctx, call, opts.ElicitationTimeout, func(call *Call) (*mcp.CallToolResult, *question) {
+				out, err := t.handle(ctx, call, rawArguments(call.Request))
+				var (
+					q       *question
+					interim interimResult
+				)
+				switch {
+				case errors.As(err, &q):
+					return nil, q
+				case errors.As(err, &interim):
+					return interim.res, nil
+				case err != nil:
+					return errorResult(err), nil
+				}
+				res, _ := structuredResult(t.Name, t.narrow, out, opts.MaxResultBytes)
+				return res, nil
+			}), nil
 		},
 	}
 }

@@ -63,6 +63,13 @@ func startServer(t *testing.T, opts Options) *testServer {
 // startServerWith is startServer with Run's options.
 func startServerWith(t *testing.T, opts Options, runOpts RunOptions) *testServer {
 	t.Helper()
+	return startServerTools(t, opts, runOpts, nil)
+}
+
+// startServerTools is startServerWith with the tools' options adjusted by
+// mod when non-nil.
+func startServerTools(t *testing.T, opts Options, runOpts RunOptions, mod func(*tools.Options)) *testServer {
+	t.Helper()
 	up := newUpstream(t)
 	base, err := apiclient.New(apiclient.Options{BaseURL: up.URL})
 	if err != nil {
@@ -70,7 +77,11 @@ func startServerWith(t *testing.T, opts Options, runOpts RunOptions) *testServer
 	}
 	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := tools.NewServer(tools.Options{Client: RequestClient(base), Logger: logger})
+	to := tools.Options{Client: RequestClient(base), Logger: logger}
+	if mod != nil {
+		mod(&to)
+	}
+	srv, err := tools.NewServer(to)
 	if err != nil {
 		t.Fatal(err)
 	}
