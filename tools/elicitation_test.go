@@ -15,10 +15,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	stdioserver "github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
@@ -92,6 +90,9 @@ func TestRemovalConfirmationFailures(t *testing.T) {
 					w.failFromServer = "elicitation/create"
 				}
 				c := f.connectStdioWith(t, e, w)
+				if err := c.Start(context.Background()); err != nil {
+					t.Fatal(err)
+				}
 				initializeWith(t, c, e, mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}}})
 
 				ctx, cancel := context.WithCancel(context.Background())
@@ -104,9 +105,10 @@ func TestRemovalConfirmationFailures(t *testing.T) {
 						case <-ctx.Done():
 						}
 						if row.tamper != nil && e.Name == "legacy" {
-							// The server has read the tampered response once
-							// it has answered a ping sent after it.
-							_ = c.Ping(ctx)
+							// The server reads its input in order, a
+							// response at once: it has read the tampered one
+							// when it responds to a request sent after it.
+							_, _ = c.ListTools(ctx, mcp.ListToolsRequest{})
 						}
 						cancel()
 					}()
@@ -287,55 +289,6 @@ func rewriteRetry(line []byte, f func(params map[string]any)) []byte {
 	f(params)
 	out, _ := json.Marshal(msg)
 	return append(out, '\n')
-}
-
-// stdioWiring adjusts connectStdioWith: the client's options, a rewrite of
-// the client's lines, and a kind of line the server cannot write.
-type stdioWiring struct {
-	clientOpts     []client.ClientOption
-	toServer       lineRewrite
-	failFromServer string // a line containing it fails to write
-	// rewritten receives a value each time toServer changed a line.
-	rewritten chan struct{}
-}
-
-// connectStdioWith serves f's server with stdio.Serve over pipes wired as w
-// says, and returns a started client of it (not initialized).
-func (f *fixture) connectStdioWith(t *testing.T, e era, w stdioWiring) *client.Client {
-	t.Helper()
-	toServerR, toServerW := io.Pipe()
-	fromServerR, fromServerW := io.Pipe()
-	var out io.Writer = fromServerW
-	if w.failFromServer != "" {
-		out = &lineWriter{next: fromServerW, fail: w.failFromServer}
-	}
-	var in io.WriteCloser = toServerW
-	if w.toServer != nil {
-		in = &lineWriter{next: toServerW, rewrite: w.toServer, rewritten: w.rewritten}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- stdioserver.Serve(ctx, f.srv, toServerR, out, f.logger) }()
-	c := client.NewClient(transport.NewIO(fromServerR, in, nil), append(append([]client.ClientOption{}, e.Opts...), w.clientOpts...)...)
-	t.Cleanup(func() {
-		_ = c.Close()
-		go func() { _, _ = io.Copy(io.Discard, fromServerR) }()
-		select {
-		case err := <-served:
-			if err != nil {
-				t.Errorf("stdio.Serve: %v", err)
-			}
-		case <-time.After(waitLimit):
-			t.Errorf("stdio.Serve did not return within %s of its input closing", waitLimit)
-		}
-		cancel()
-		_ = fromServerW.Close()
-		_ = toServerR.Close()
-	})
-	if err := c.Start(context.Background()); err != nil {
-		t.Fatalf("client start: %v", err)
-	}
-	return c
 }
 
 // lineWriter passes whole lines to next: each rewritten by rewrite, or

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -193,17 +194,43 @@ func (f *fixture) connectInProcess(t *testing.T, e era) *client.Client {
 // receives a copy of everything the server writes.
 func (f *fixture) connectStdio(t *testing.T, e era, tap io.Writer) *client.Client {
 	t.Helper()
+	return f.connectStdioWith(t, e, stdioWiring{tap: tap})
+}
+
+// stdioWiring adjusts connectStdioWith: a tap of what the server writes,
+// the client's options, a rewrite of the client's lines, and a kind of line
+// the server cannot write.
+type stdioWiring struct {
+	tap            io.Writer
+	clientOpts     []client.ClientOption
+	toServer       lineRewrite
+	failFromServer string // a line containing it fails to write
+	// rewritten receives a value each time toServer changed a line.
+	rewritten chan struct{}
+}
+
+// connectStdioWith serves f's server with stdio.Serve over pipes wired as w
+// says, and returns a client of it (not yet started).
+func (f *fixture) connectStdioWith(t *testing.T, e era, w stdioWiring) *client.Client {
+	t.Helper()
 	toServerR, toServerW := io.Pipe()
 	fromServerR, fromServerW := io.Pipe()
 	var out io.Writer = fromServerW
-	if tap != nil {
-		out = io.MultiWriter(tap, fromServerW) // the tap first: it holds a line before the client reads it
+	if w.failFromServer != "" {
+		out = &lineWriter{next: fromServerW, fail: w.failFromServer}
+	}
+	if w.tap != nil {
+		out = io.MultiWriter(w.tap, out) // the tap first: it holds a line before the client reads it
+	}
+	var in io.WriteCloser = toServerW
+	if w.toServer != nil {
+		in = &lineWriter{next: toServerW, rewrite: w.toServer, rewritten: w.rewritten}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- stdioserver.Serve(ctx, f.srv, toServerR, out, f.logger) }()
 
-	c := client.NewClient(transport.NewIO(fromServerR, toServerW, nil), e.Opts...)
+	c := client.NewClient(transport.NewIO(fromServerR, in, nil), append(slices.Clone(e.Opts), w.clientOpts...)...)
 	t.Cleanup(func() {
 		_ = c.Close() // closes the server's stdin: stdio.Serve returns
 		// The client has stopped reading: drain what the server still

@@ -17,15 +17,30 @@ import (
 // Hints are the four MCP tool annotations. Every tool sets all four: mcp-go's
 // defaults (destructive, non-idempotent, open-world) are pessimistic.
 type Hints struct {
-	ReadOnly, Destructive, Idempotent, OpenWorld bool
+	// ReadOnly: the tool changes nothing (readOnlyHint).
+	ReadOnly bool
+	// Destructive: the tool may remove or overwrite (destructiveHint).
+	Destructive bool
+	// Idempotent: calling it again with the same arguments changes
+	// nothing more (idempotentHint).
+	Idempotent bool
+	// OpenWorld: the tool reaches beyond the server, to the Alfe API
+	// (openWorldHint).
+	OpenWorld bool
 }
 
 // Tool is one MCP tool: its definition and its handler together.
 type Tool struct {
-	Name        string
-	Title       string
+	// Name is the tool's name in tools/list and tools/call, e.g.
+	// remove_integration.
+	Name string
+	// Title is the name a host shows a person.
+	Title string
+	// Description tells a model what the tool does, when to use it, what
+	// it returns and what to call next.
 	Description string
-	Hints       Hints
+	// Hints are the tool's annotations.
+	Hints Hints
 	// InputSchema and OutputSchema are generated at build time from the Go
 	// types of the tool's input and output (see schemas.go).
 	InputSchema  json.RawMessage

@@ -1,6 +1,6 @@
 // Package testutil holds helpers shared by the tests of several packages:
 // a way to wait for a condition without polling (Changes), a buffer safe for
-// concurrent writers, a recording upstream that serves
+// concurrent writers, a record of the messages on a connection (Wire), a recording upstream that serves
 // the sandbox emulator of the Alfe API, the protocol eras, whether the race
 // detector is on, and the shared test table of tool calls (toolcalls.go).
 // It is imported by tests only.
@@ -9,10 +9,13 @@ package testutil
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -177,3 +180,94 @@ func RaceEnabled() bool {
 	}
 	return false
 }
+
+// Wire records the JSON-RPC messages that go over one connection, each way,
+// for tests that check what a server sent (or did not send) on the wire; it
+// announces every message (Changes). The transports' tests feed it: a tap
+// of stdio's lines, a RoundTripper's bodies and streams.
+type Wire struct {
+	Changes
+	mu             sync.Mutex
+	sent, received []string
+}
+
+// Sent records a message the client wrote.
+func (w *Wire) Sent(msg []byte) { w.add(&w.sent, msg) }
+
+// Received records a message the server wrote.
+func (w *Wire) Received(msg []byte) { w.add(&w.received, msg) }
+
+func (w *Wire) add(into *[]string, msg []byte) {
+	msg = bytes.TrimSpace(msg)
+	if len(msg) == 0 || (msg[0] != '{' && msg[0] != '[') {
+		return
+	}
+	w.mu.Lock()
+	*into = append(*into, string(msg))
+	w.mu.Unlock()
+	w.Changed()
+}
+
+// RequestID returns the raw JSON id of the first request of method the
+// client sent, and whether there is one.
+func (w *Wire) RequestID(method string) (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.sent {
+		if id, got := idOf(m); got == method && id != "" {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+// Response returns the response to the raw JSON id the server sent, or "".
+func (w *Wire) Response(id string) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, m := range w.received {
+		if got, method := idOf(m); method == "" && got == id {
+			return m
+		}
+	}
+	return ""
+}
+
+// idOf returns a message's raw id and its method.
+func idOf(msg string) (id, method string) {
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	if json.Unmarshal([]byte(msg), &m) != nil {
+		return "", ""
+	}
+	return string(m.ID), m.Method
+}
+
+// OAuthStatus is an upstream that answers the OAuth status of any provider
+// (GET /agent/integrations/oauth/status): not connected until Connect.
+// FirstPoll is closed at the first poll, for a test that acts once a
+// waiting get_oauth_status runs.
+type OAuthStatus struct {
+	*httptest.Server
+	FirstPoll chan struct{}
+	once      sync.Once
+	connected atomic.Bool
+}
+
+// NewOAuthStatus starts an OAuthStatus, closed when the test ends.
+func NewOAuthStatus(t testing.TB) *OAuthStatus {
+	t.Helper()
+	u := &OAuthStatus{FirstPoll: make(chan struct{})}
+	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.once.Do(func() { close(u.FirstPoll) })
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"data":{"provider":%q,"connected":%v}}`, r.URL.Query().Get("provider"), u.connected.Load())
+	}))
+	t.Cleanup(u.Close)
+	return u
+}
+
+// Connect makes the next polls see the account connected.
+func (u *OAuthStatus) Connect() { u.connected.Store(true) }

@@ -10,10 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,7 +67,7 @@ func TestNoResponseAfterCancellationOverSSE(t *testing.T) {
 			release()
 
 			dropped := waitDropOrResponse(t, ts.logs, wire, id)
-			if line := wire.response(id); line != "" || !dropped {
+			if line := wire.Response(id); line != "" || !dropped {
 				t.Errorf("the stream carried a response to the cancelled request %s: %s", id, line)
 			}
 			if _, err := cs.ListTools(t.Context(), nil); err != nil {
@@ -200,7 +197,7 @@ func TestCancellationNeedsASession(t *testing.T) {
 		{"stateless, 2026-07-28 client", true, modern},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			up := newStatusUpstream(t)
+			up := testutil.NewOAuthStatus(t)
 			ts := startServerOn(t, Options{Transport: Streamable, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey}, up.URL)
 			wire := &httpWire{}
 			hc := &http.Client{Transport: bearer{key: keyA, next: wire.tap(&http.Transport{})}}
@@ -221,7 +218,7 @@ func TestCancellationNeedsASession(t *testing.T) {
 				res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "get_oauth_status", Arguments: map[string]any{"provider": "github", "waitSeconds": 10}})
 				done <- outcome{res, err}
 			}()
-			<-up.firstPoll
+			<-up.FirstPoll
 			id := wire.requestID(t, "tools/call")
 
 			// Another client (keyB) names the same id.
@@ -248,7 +245,7 @@ func TestCancellationNeedsASession(t *testing.T) {
 			if resp.StatusCode != http.StatusAccepted {
 				t.Errorf("the other client's cancellation: %d, want 202", resp.StatusCode)
 			}
-			up.connect() // the account connects: the call's next poll sees it
+			up.Connect() // the account connects: the call's next poll sees it
 
 			o := <-done
 			if o.err != nil || o.res.IsError || !strings.Contains(resultText(o.res), `"connected":true`) {
@@ -257,30 +254,6 @@ func TestCancellationNeedsASession(t *testing.T) {
 		})
 	}
 }
-
-// statusUpstream answers the OAuth status: not connected until connect,
-// and closes firstPoll at the first poll.
-type statusUpstream struct {
-	*httptest.Server
-	firstPoll chan struct{}
-	once      sync.Once
-	connected atomic.Bool
-}
-
-func newStatusUpstream(t *testing.T) *statusUpstream {
-	t.Helper()
-	u := &statusUpstream{firstPoll: make(chan struct{})}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.once.Do(func() { close(u.firstPoll) })
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"data":{"provider":%q,"connected":%v}}`, r.URL.Query().Get("provider"), u.connected.Load())
-	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-// connect makes the next polls see the account connected.
-func (u *statusUpstream) connect() { u.connected.Store(true) }
 
 // startServerOn serves the catalogue over opts' transport against the
 // upstream at url (ts.up is nil), polling the OAuth status every 10 ms.
@@ -326,7 +299,7 @@ func waitDropOrResponse(t *testing.T, logs *testutil.SyncBuffer, wire *httpWire,
 	ctx, cancel := context.WithTimeout(t.Context(), waitLimit)
 	defer cancel()
 	dropped := func() bool { return strings.Contains(logs.String(), "dropped the response to a cancelled request") }
-	either := func() bool { return dropped() || wire.response(id) != "" }
+	either := func() bool { return dropped() || wire.Response(id) != "" }
 	go func() { // the log announces its changes to the wire's waiter
 		_ = logs.Wait(ctx, either)
 		wire.Changed()
@@ -337,15 +310,10 @@ func waitDropOrResponse(t *testing.T, logs *testutil.SyncBuffer, wire *httpWire,
 	return dropped()
 }
 
-// httpWire records what a client sends (request bodies) and what it reads
-// (response bodies, SSE streams included, as they arrive), message by
-// message, and announces each (testutil.Changes).
-type httpWire struct {
-	testutil.Changes
-	mu       sync.Mutex
-	sent     []string
-	received []string
-}
+// httpWire feeds a testutil.Wire with what a client sends (request
+// bodies) and what it reads (response bodies, SSE streams event by event, as
+// they arrive).
+type httpWire struct{ testutil.Wire }
 
 // tap returns a RoundTripper over next that records into w.
 func (w *httpWire) tap(next http.RoundTripper) http.RoundTripper {
@@ -353,34 +321,22 @@ func (w *httpWire) tap(next http.RoundTripper) http.RoundTripper {
 		if r.Body != nil {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			w.add(&w.sent, body)
+			w.Sent(body)
 		}
 		resp, err := next.RoundTrip(r)
 		if err != nil {
 			return resp, err
 		}
-		resp.Body = &tee{ReadCloser: resp.Body, w: w}
+		resp.Body = &tee{ReadCloser: resp.Body, w: &w.Wire}
 		return resp, nil
 	})
-}
-
-// add records each JSON-RPC message of a body or an event's data.
-func (w *httpWire) add(into *[]string, data []byte) {
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 || (data[0] != '{' && data[0] != '[') {
-		return
-	}
-	w.mu.Lock()
-	*into = append(*into, string(data))
-	w.mu.Unlock()
-	w.Changed()
 }
 
 // tee records a response body as it is read: a JSON body whole, an SSE
 // stream event by event.
 type tee struct {
 	io.ReadCloser
-	w    *httpWire
+	w    *testutil.Wire
 	buf  bytes.Buffer
 	done bool
 }
@@ -394,12 +350,12 @@ func (t *tee) Read(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		t.w.add(&t.w.received, sseData(b[:i]))
+		t.w.Received(sseData(b[:i]))
 		t.buf.Next(i + 2)
 	}
 	if err != nil && !t.done { // the end: what is left is a JSON body
 		t.done = true
-		t.w.add(&t.w.received, t.buf.Bytes())
+		t.w.Received(t.buf.Bytes())
 	}
 	return n, err
 }
@@ -407,35 +363,11 @@ func (t *tee) Read(p []byte) (int, error) {
 // requestID returns the raw id of the first request of method sent.
 func (w *httpWire) requestID(tb testing.TB, method string) string {
 	tb.Helper()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, m := range w.sent {
-		var msg struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-		}
-		if json.Unmarshal([]byte(m), &msg) == nil && msg.Method == method && len(msg.ID) > 0 {
-			return string(msg.ID)
-		}
+	id, ok := w.RequestID(method)
+	if !ok {
+		tb.Fatalf("the client sent no %s", method)
 	}
-	tb.Fatalf("the client sent no %s", method)
-	return ""
-}
-
-// response returns the response to the raw id that was received, or "".
-func (w *httpWire) response(id string) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, m := range w.received {
-		var msg struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-		}
-		if json.Unmarshal([]byte(m), &msg) == nil && msg.Method == "" && string(msg.ID) == id {
-			return m
-		}
-	}
-	return ""
+	return id
 }
 
 // roundTripper is a function that is an http.RoundTripper.

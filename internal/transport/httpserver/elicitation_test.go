@@ -195,41 +195,42 @@ func isClientResponse(body []byte) bool {
 // legacy response, or the input response of the 2026-07-28 retry.
 func replaceResponse(result string) func(era string, body []byte) []byte {
 	return func(era string, body []byte) []byte {
-		var m map[string]any
-		if json.Unmarshal(body, &m) != nil {
-			return body
-		}
-		params, _ := m["params"].(map[string]any)
-		switch {
-		case era == legacy && isClientResponse(body):
-			m["result"] = json.RawMessage(result)
-		case era == modern && params != nil && params["inputResponses"] != nil:
-			params["inputResponses"] = map[string]any{"confirm_removal": json.RawMessage(result)}
-		default:
-			return body
-		}
-		out, _ := json.Marshal(m)
-		return out
+		return rewriteAnswer(era, body,
+			func(msg map[string]any) { msg["result"] = json.RawMessage(result) },
+			func(params map[string]any) {
+				params["inputResponses"] = map[string]any{"confirm_removal": json.RawMessage(result)}
+			})
 	}
 }
 
 // misaddress answers with an id the server never sent (legacy), or under a
 // key it never asked (2026-07-28).
 func misaddress(era string, body []byte) []byte {
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
+	return rewriteAnswer(era, body,
+		func(msg map[string]any) { msg["id"] = 999999 },
+		func(params map[string]any) {
+			params["inputResponses"] = map[string]any{"not_asked": map[string]any{"action": "accept", "content": map[string]any{"integrationId": "github"}}}
+		})
+}
+
+// rewriteAnswer rewrites a post that carries the user's answer: with
+// legacyFn the client's response (legacy), with modernFn the params of the
+// retry that carries input responses (2026-07-28). Other posts pass.
+func rewriteAnswer(era string, body []byte, legacyFn func(msg map[string]any), modernFn func(params map[string]any)) []byte {
+	var msg map[string]any
+	if json.Unmarshal(body, &msg) != nil {
 		return body
 	}
-	params, _ := m["params"].(map[string]any)
+	params, _ := msg["params"].(map[string]any)
 	switch {
 	case era == legacy && isClientResponse(body):
-		m["id"] = 999999
+		legacyFn(msg)
 	case era == modern && params != nil && params["inputResponses"] != nil:
-		params["inputResponses"] = map[string]any{"not_asked": map[string]any{"action": "accept", "content": map[string]any{"integrationId": "github"}}}
+		modernFn(params)
 	default:
 		return body
 	}
-	out, _ := json.Marshal(m)
+	out, _ := json.Marshal(msg)
 	return out
 }
 

@@ -3,11 +3,7 @@ package stdio
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +23,7 @@ import (
 func TestNoResponseAfterCancellation(t *testing.T) {
 	for _, era := range testutil.Eras() {
 		t.Run(era.Name, func(t *testing.T) {
-			up := newPollUpstream(t)
+			up := testutil.NewOAuthStatus(t)
 			ts := newToolServer(t, up.URL)
 			wire := &wireTap{}
 			c := ts.connectTapped(t, era, mcp.ClientCapabilities{}, wire)
@@ -39,8 +35,11 @@ func TestNoResponseAfterCancellation(t *testing.T) {
 				_, err := callTool(ctx, c, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 10})
 				returned <- err
 			}()
-			<-up.firstPoll // the call is running
-			id := wire.requestID(t, "tools/call")
+			<-up.FirstPoll // the call is running
+			id, ok := wire.RequestID("tools/call")
+			if !ok {
+				t.Fatal("the client sent no tools/call")
+			}
 			cancel()
 			if err := <-returned; !errors.Is(err, context.Canceled) {
 				t.Fatalf("the cancelled call returned %v", err)
@@ -49,7 +48,7 @@ func TestNoResponseAfterCancellation(t *testing.T) {
 			waitCtx, stop := context.WithTimeout(context.Background(), waitLimit)
 			defer stop()
 			dropped := func() bool { return strings.Contains(ts.logs.String(), "dropped the response to a cancelled request") }
-			responded := func() bool { return wire.responded(id) != "" }
+			responded := func() bool { return wire.Response(id) != "" }
 			go func() { // the wire and the log each announce their changes
 				_ = ts.logs.Wait(waitCtx, func() bool { return dropped() || responded() })
 				wire.Changed()
@@ -57,7 +56,7 @@ func TestNoResponseAfterCancellation(t *testing.T) {
 			if err := wire.Wait(waitCtx, func() bool { return dropped() || responded() }); err != nil {
 				t.Fatal("neither a response nor its drop came after the cancellation")
 			}
-			if line := wire.responded(id); line != "" {
+			if line := wire.Response(id); line != "" {
 				t.Errorf("the server responded to the cancelled request %s: %s", id, line)
 			}
 			res, err := callTool(context.Background(), c, "get_oauth_status", map[string]any{"provider": "github"})
@@ -68,32 +67,11 @@ func TestNoResponseAfterCancellation(t *testing.T) {
 	}
 }
 
-// pollUpstream answers the OAuth status "not connected", and closes
-// firstPoll at the first poll.
-type pollUpstream struct {
-	*httptest.Server
-	firstPoll chan struct{}
-	once      sync.Once
-}
-
-func newPollUpstream(t *testing.T) *pollUpstream {
-	t.Helper()
-	u := &pollUpstream{firstPoll: make(chan struct{})}
-	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u.once.Do(func() { close(u.firstPoll) })
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"data":{"provider":%q,"connected":false}}`, r.URL.Query().Get("provider"))
-	}))
-	t.Cleanup(u.Close)
-	return u
-}
-
-// wireTap keeps the lines each side of a stdio connection writes, and
-// announces each (testutil.Changes).
+// wireTap feeds a testutil.Wire with the lines each side of a stdio
+// connection writes.
 type wireTap struct {
-	testutil.Changes
+	testutil.Wire
 	mu                sync.Mutex
-	client, server    []string
 	clientBuf, srvBuf bytes.Buffer
 }
 
@@ -106,58 +84,21 @@ type tapWriter struct {
 func (w tapWriter) Write(p []byte) (int, error) {
 	t := w.tap
 	t.mu.Lock()
-	buf, lines := &t.clientBuf, &t.client
+	defer t.mu.Unlock()
+	buf, record := &t.clientBuf, t.Sent
 	if w.fromServ {
-		buf, lines = &t.srvBuf, &t.server
+		buf, record = &t.srvBuf, t.Received
 	}
 	buf.Write(p)
 	for {
-		line, err := buf.ReadString('\n')
+		line, err := buf.ReadBytes('\n')
 		if err != nil {
-			buf.WriteString(line) // an incomplete line waits for its end
-			break
+			buf.Write(line) // an incomplete line waits for its end
+			return len(p), nil
 		}
-		*lines = append(*lines, strings.TrimSpace(line))
+		record(line)
 	}
-	t.mu.Unlock()
-	t.Changed()
-	return len(p), nil
 }
 
 func (t *wireTap) fromServer() tapWriter { return tapWriter{tap: t, fromServ: true} }
 func (t *wireTap) fromClient() tapWriter { return tapWriter{tap: t} }
-
-// requestID returns the raw id of the first request of method the client
-// wrote.
-func (t *wireTap) requestID(tb testing.TB, method string) string {
-	tb.Helper()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, line := range t.client {
-		var m struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-		}
-		if json.Unmarshal([]byte(line), &m) == nil && m.Method == method && len(m.ID) > 0 {
-			return string(m.ID)
-		}
-	}
-	tb.Fatalf("the client sent no %s", method)
-	return ""
-}
-
-// responded returns the server's response for the raw id, or "".
-func (t *wireTap) responded(id string) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for _, line := range t.server {
-		var m struct {
-			ID     json.RawMessage `json:"id"`
-			Method string          `json:"method"`
-		}
-		if json.Unmarshal([]byte(line), &m) == nil && m.Method == "" && string(m.ID) == id {
-			return line
-		}
-	}
-	return ""
-}
