@@ -7,13 +7,16 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// rpcShape is what decides the kind of a JSON-RPC message.
+// rpcShape is what decides the kind of a JSON-RPC message, and what the
+// transports read of it before mcp-go does.
 type rpcShape struct {
 	ID     json.RawMessage `json:"id"`
 	Method *string         `json:"method"`
 	Params struct {
 		// RequestID is what a notifications/cancelled cancels.
 		RequestID json.RawMessage `json:"requestId"`
+		// Meta names the protocol version in the 2026-07-28 era.
+		Meta *mcp.Meta `json:"_meta"`
 	} `json:"params"`
 }
 
@@ -53,29 +56,6 @@ func sseData(event []byte) []byte {
 	return bytes.Join(out, []byte("\n"))
 }
 
-// peeked is what the transports read of one message before mcp-go does.
-type peeked struct {
-	method string // "" for a response, a batch or what does not parse
-	// modern: the message's _meta names a 2026-07-28 (or later) protocol
-	// version, as every message of that era does.
-	modern bool
-}
-
-// peek reads raw's method and era; a batch or anything that does not parse
-// reads as the zero peeked.
-func peek(raw []byte) peeked {
-	var m struct {
-		Method string `json:"method"`
-		Params struct {
-			Meta *mcp.Meta `json:"_meta"`
-		} `json:"params"`
-	}
-	if json.Unmarshal(raw, &m) != nil {
-		return peeked{}
-	}
-	return peeked{method: m.Method, modern: mcp.IsModernProtocol(m.Params.Meta.ProtocolVersion())}
-}
-
 // id is the message's raw JSON id, trimmed.
 func (m rpcShape) id() string { return string(bytes.TrimSpace(m.ID)) }
 
@@ -108,18 +88,32 @@ func shapes(raw []byte) []rpcShape {
 	return []rpcShape{m}
 }
 
-// requestsAndCancellations returns the raw ids of the requests in raw and
-// the raw ids its notifications/cancelled name.
-func requestsAndCancellations(raw []byte) (requests, cancelled []string) {
-	for _, m := range shapes(raw) {
+// posted is what a transport reads of a POST's body (one message or a
+// batch) before mcp-go does.
+type posted struct {
+	method    string   // the method of a single message; "" for a response or a batch
+	modern    bool     // a message's _meta names a 2026-07-28 (or later) protocol version
+	requests  []string // the raw ids of its requests
+	cancelled []string // the raw ids its notifications/cancelled name
+}
+
+// readPosted reads a POST's body, parsing it once.
+func readPosted(body []byte) posted {
+	var p posted
+	msgs := shapes(body)
+	for _, m := range msgs {
+		p.modern = p.modern || mcp.IsModernProtocol(m.Params.Meta.ProtocolVersion())
 		switch {
 		case m.isRequest():
-			requests = append(requests, m.id())
+			p.requests = append(p.requests, m.id())
 		case m.cancelled() != "":
-			cancelled = append(cancelled, m.cancelled())
+			p.cancelled = append(p.cancelled, m.cancelled())
 		}
 	}
-	return requests, cancelled
+	if len(msgs) == 1 && msgs[0].Method != nil && bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+		p.method = *msgs[0].Method
+	}
+	return p
 }
 
 // responseIDs returns the raw ids of the responses in raw.

@@ -107,20 +107,20 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	owed := countMessages(body, rpcShape.isRequest)
+	msg := readPosted(body)
+	owed := int64(len(msg.requests))
 	sess.owe(owed)
-	requests, cancelled := requestsAndCancellations(body)
-	for _, id := range cancelled {
+	for _, id := range msg.cancelled {
 		sess.cancels.Cancel(id)
 	}
-	for _, id := range requests {
+	for _, id := range msg.requests {
 		sess.cancels.Begin(id)
 	}
 	sw := &statusWriter{ResponseWriter: w}
 	t.mcp.MessageHandler().ServeHTTP(sw, r)
 	if sw.code() != http.StatusAccepted {
 		sess.owe(-owed) // refused: no response will come on the stream
-		for _, id := range requests {
+		for _, id := range msg.requests {
 			sess.cancels.End(id)
 		}
 	}

@@ -74,9 +74,9 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		body, _ = io.ReadAll(r.Body) // in memory already (limitBody)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	requests, cancelled := requestsAndCancellations(body)
-	sessionless := t.stateless || modernRequest(r, body)
-	if sessionless && len(cancelled) > 0 && len(requests) == 0 {
+	msg := readPosted(body)
+	sessionless := t.stateless || modernRequest(r, msg)
+	if sessionless && len(msg.cancelled) > 0 && len(msg.requests) == 0 {
 		// Whose request it names cannot be told (see cancel.go).
 		t.logger.Debug("streamable HTTP: ignored a notifications/cancelled without a session; close the request to cancel it")
 		w.WriteHeader(http.StatusAccepted)
@@ -102,7 +102,7 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	key, _, _ := t.keys.resolve(r)
 	fp := fingerprintOf(key)
 	id := r.Header.Get(server.HeaderKeySessionID)
-	if id == "" && needsSession(r, body) {
+	if id == "" && needsSession(r, msg) {
 		missingSession(w)
 		return
 	}
@@ -112,11 +112,11 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	}
 	if id != "" && !sessionless {
 		// The session's cancellations reach its calls' replies.
-		t.cancels.cancel(id, cancelled)
-		if len(requests) > 0 {
-			c, done := t.cancels.begin(id, requests)
+		t.cancels.cancel(id, msg.cancelled)
+		if len(msg.requests) > 0 {
+			c, done := t.cancels.begin(id, msg.requests)
 			defer done()
-			w = &cancelWriter{ResponseWriter: w, cancels: c, ids: requests, logger: t.logger}
+			w = &cancelWriter{ResponseWriter: w, cancels: c, ids: msg.requests, logger: t.logger}
 		}
 	}
 	sw := &statusWriter{ResponseWriter: w, onHeader: func(status int, h http.Header) {
@@ -138,16 +138,16 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 // response). A 2026-07-28 request never carries a session id, whatever it
 // is; it says its era in the MCP-Protocol-Version header (mcp-go requires
 // it) or in its _meta, and mcp-go answers it.
-func needsSession(r *http.Request, body []byte) bool {
-	if modernRequest(r, body) {
+func needsSession(r *http.Request, msg posted) bool {
+	if modernRequest(r, msg) {
 		return false
 	}
-	return r.Method != http.MethodPost || peek(body).method != string(mcp.MethodInitialize)
+	return r.Method != http.MethodPost || msg.method != string(mcp.MethodInitialize)
 }
 
-// modernRequest reports whether r, whose body is body, is of the
+// modernRequest reports whether r, whose body reads as msg, is of the
 // 2026-07-28 era (or later): its MCP-Protocol-Version header or its
 // _meta says so, as mcp-go reads it.
-func modernRequest(r *http.Request, body []byte) bool {
-	return mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) || peek(body).modern
+func modernRequest(r *http.Request, msg posted) bool {
+	return mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) || msg.modern
 }
