@@ -66,7 +66,9 @@ func TestTimeouts(t *testing.T) {
 			if te.Method != "GET" || te.Path != "/agent/integrations" || te.After != 100*time.Millisecond {
 				t.Errorf("TimeoutError = %+v", te)
 			}
-			if n := len(u.requests()); n != 1 {
+			// At most one: the timeout, which must fire, may fire before
+			// a loaded upstream has even read the request.
+			if n := len(u.requests()); n > 1 {
 				t.Errorf("upstream got %d requests, want 1", n)
 			}
 			if strings.Contains(err.Error(), "attempts") {

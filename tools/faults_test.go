@@ -96,7 +96,9 @@ func TestUpstreamFaultsBecomeErrorResults(t *testing.T) {
 
 				text := wantError(t, callTool(t, c, tt.tool, tt.args), tt.want...)
 				t.Logf("%s: %s", tt.tool, text)
-				if upstream.requests.Load() == 0 {
+				// (A timeout that must fire may fire before the loaded
+				// upstream has read the request.)
+				if upstream.requests.Load() == 0 && tt.timeout == 0 {
 					t.Errorf("the upstream was never called; the fault was not exercised")
 				}
 				if strings.HasPrefix(text, "Internal error") {

@@ -324,13 +324,14 @@ func runFault(t *testing.T, e era, row faultRow) {
 		}
 	}
 
-	// The attempts: as the upstream counted them, and as the debug log shows
-	// them (the only count there is when the connection is refused).
+	// The attempts: as the debug log shows them (what the client sent; the
+	// only count there is when the connection is refused), and as the
+	// upstream counted them. A row whose timeout must fire may give up on
+	// its request before the loaded upstream has even read it, so there
+	// the upstream's count can only be at most the attempts.
 	logs := f.logs.String()
-	if row.fault != nil {
-		if n := u.faultCount(); n != row.attempts {
-			t.Errorf("upstream got %d requests, want %d; result: %s", n, row.attempts, text)
-		}
+	if n := u.faultCount(); row.fault != nil && (n > row.attempts || (n < row.attempts && row.timeout == 0)) {
+		t.Errorf("upstream got %d requests, want %d; result: %s", n, row.attempts, text)
 	}
 	waited := waits.recorded()
 	if len(waited) != row.attempts-1 {
