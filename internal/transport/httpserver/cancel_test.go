@@ -21,11 +21,11 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
-// The cancellation tests call get_oauth_status with waitSeconds, which
-// polls the upstream, and cancel it once it runs (the upstream saw its
-// first poll, or the client got a progress notification), never after a
-// time.
-const waitCall = `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"get_oauth_status","arguments":{"provider":"github","waitSeconds":10}%s}}`
+// The cancellation tests call get_oauth_status with waitSeconds (the most,
+// 50 s, which only bounds a hang), which polls the upstream, and cancel it
+// once it runs (the upstream saw its first poll, or the client got a
+// progress notification), never after a time.
+const waitCall = `{"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"name":"get_oauth_status","arguments":{"provider":"github","waitSeconds":50}%s}}`
 
 // cancelOf is the notifications/cancelled of the request id.
 func cancelOf(id string) string {
@@ -55,7 +55,7 @@ func TestNoResponseAfterCancellationOverSSE(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			returned := make(chan error, 1)
 			go func() {
-				_, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "get_oauth_status", Arguments: map[string]any{"provider": "github", "waitSeconds": 10}})
+				_, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: "get_oauth_status", Arguments: map[string]any{"provider": "github", "waitSeconds": 50}})
 				returned <- err
 			}()
 			<-ts.up.Entered // the call is running: its first poll is at the upstream
@@ -215,7 +215,7 @@ func TestCancellationNeedsASession(t *testing.T) {
 			}
 			done := make(chan outcome, 1)
 			go func() {
-				res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "get_oauth_status", Arguments: map[string]any{"provider": "github", "waitSeconds": 10}})
+				res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "get_oauth_status", Arguments: map[string]any{"provider": "github", "waitSeconds": 50}})
 				done <- outcome{res, err}
 			}()
 			<-up.FirstPoll

@@ -32,7 +32,7 @@ func TestNoResponseAfterCancellation(t *testing.T) {
 			defer cancel()
 			returned := make(chan error, 1)
 			go func() {
-				_, err := callTool(ctx, c, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 10})
+				_, err := callTool(ctx, c, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 50})
 				returned <- err
 			}()
 			<-up.FirstPoll // the call is running
