@@ -45,7 +45,17 @@ type Config struct {
 	Addr            string   `json:"addr"`            // listen address, default DefaultAddr
 	AllowedOrigins  []string `json:"allowedOrigins"`  // browser origins allowed besides the loopback ones
 	Stateless       bool     `json:"stateless"`       // streamable HTTP without sessions
-	ShutdownTimeout Duration `json:"shutdownTimeout"` // grace period for calls in flight on SIGINT/SIGTERM
+	DrainDelay      Duration `json:"drainDelay"`      // listening on, /healthz 503, after SIGINT/SIGTERM
+	ShutdownTimeout Duration `json:"shutdownTimeout"` // grace period for calls in flight once the listener closes
+	MetricsAddr     string   `json:"metricsAddr"`     // Prometheus metrics listener; "" for none
+	// Limits of the HTTP transports (see httpserver.Limits).
+	MaxConnections        int      `json:"maxConnections"`
+	MaxStreamsPerKey      int      `json:"maxStreamsPerKey"`
+	MaxInflightPerSession int      `json:"maxInflightPerSession"`
+	WriteTimeout          Duration `json:"writeTimeout"`
+	SessionIdleTimeout    Duration `json:"sessionIdleTimeout"`
+	MaxSessions           int      `json:"maxSessions"`
+	MaxSessionsPerKey     int      `json:"maxSessionsPerKey"`
 	// ConfirmKeyFile holds a secret shared by replicas to sign the removal
 	// confirmations that clients echo back; random per process when empty.
 	ConfirmKeyFile string   `json:"confirmKeyFile"`
@@ -55,10 +65,20 @@ type Config struct {
 	File           string   `json:"-"` // the config file read, if any
 }
 
-// Defaults of the HTTP transports.
+// Defaults of the HTTP transports. The limits' defaults are
+// httpserver.DefaultLimits'; the config package does not import the
+// transport, and a test holds the two together.
 const (
-	DefaultAddr            = "127.0.0.1:8080"
-	DefaultShutdownTimeout = 10 * time.Second
+	DefaultAddr                  = "127.0.0.1:8080"
+	DefaultShutdownTimeout       = 10 * time.Second
+	DefaultDrainDelay            = 5 * time.Second
+	DefaultMaxConnections        = 1024
+	DefaultMaxStreamsPerKey      = 64
+	DefaultMaxInflightPerSession = 32
+	DefaultWriteTimeout          = 10 * time.Second
+	DefaultSessionIdleTimeout    = 30 * time.Minute
+	DefaultMaxSessions           = 5000
+	DefaultMaxSessionsPerKey     = 500
 )
 
 // MaxRetries is the most attempts --retries allows.
@@ -67,13 +87,21 @@ const MaxRetries = 10
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		APIURL:          apiclient.DefaultBaseURL,
-		Timeout:         Duration(apiclient.DefaultTimeout),
-		Retries:         apiclient.DefaultMaxAttempts,
-		LogLevel:        "info",
-		LogFormat:       "text",
-		Addr:            DefaultAddr,
-		ShutdownTimeout: Duration(DefaultShutdownTimeout),
+		APIURL:                apiclient.DefaultBaseURL,
+		Timeout:               Duration(apiclient.DefaultTimeout),
+		Retries:               apiclient.DefaultMaxAttempts,
+		LogLevel:              "info",
+		LogFormat:             "text",
+		Addr:                  DefaultAddr,
+		DrainDelay:            Duration(DefaultDrainDelay),
+		ShutdownTimeout:       Duration(DefaultShutdownTimeout),
+		MaxConnections:        DefaultMaxConnections,
+		MaxStreamsPerKey:      DefaultMaxStreamsPerKey,
+		MaxInflightPerSession: DefaultMaxInflightPerSession,
+		WriteTimeout:          Duration(DefaultWriteTimeout),
+		SessionIdleTimeout:    Duration(DefaultSessionIdleTimeout),
+		MaxSessions:           DefaultMaxSessions,
+		MaxSessionsPerKey:     DefaultMaxSessionsPerKey,
 	}
 }
 
@@ -300,11 +328,51 @@ func (c Config) validate() error {
 	if c.ShutdownTimeout < 0 {
 		return errors.New("shutdown timeout must not be negative")
 	}
+	if c.DrainDelay < 0 {
+		return errors.New("drain delay must not be negative")
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("listen address %q: use host:port, e.g. %s", c.Addr, DefaultAddr)
 	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("metrics address %q: use host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
+	}
 	if err := apiclient.ValidateBaseURL(c.APIURL); err != nil {
 		return err
+	}
+	return nil
+}
+
+// validateLimits checks that every limit of the HTTP transports is
+// positive: a limit of zero would refuse everything, and none is unlimited.
+func (c Config) validateLimits() error {
+	for _, n := range []struct {
+		flag string
+		v    int
+	}{
+		{"max-connections", c.MaxConnections},
+		{"max-streams-per-key", c.MaxStreamsPerKey},
+		{"max-inflight-per-session", c.MaxInflightPerSession},
+		{"max-sessions", c.MaxSessions},
+		{"max-sessions-per-key", c.MaxSessionsPerKey},
+	} {
+		if n.v < 1 {
+			return fmt.Errorf("--%s %d: use 1 or more", n.flag, n.v)
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		v    Duration
+	}{
+		{"write-timeout", c.WriteTimeout},
+		{"session-idle-timeout", c.SessionIdleTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("--%s %s: use a positive duration", d.flag, time.Duration(d.v))
+		}
 	}
 	return nil
 }
