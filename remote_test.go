@@ -70,7 +70,9 @@ func startRemote(t *testing.T, api *testutil.Recorder, env []string, command str
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	t.Cleanup(cancel)
-	argv := append([]string{command, "--addr", "127.0.0.1:0", "--api-url", api.URL, "--log-format", "json"}, args...)
+	// No drain delay: these tests stop the server at their end, and no load
+	// balancer watches it (the drain has tests of its own).
+	argv := append([]string{command, "--addr", "127.0.0.1:0", "--api-url", api.URL, "--log-format", "json", "--drain-delay", "0s"}, args...)
 	cmd := exec.CommandContext(ctx, binPath, argv...)
 	cmd.Env = childEnv(env...)
 	pipe, err := cmd.StderrPipe()

@@ -49,6 +49,26 @@ func countMessages(raw []byte, keep func(rpcShape) bool) int64 {
 	return 1
 }
 
+// requestID returns the id of raw when it is a single JSON-RPC request,
+// else nil.
+func requestID(raw []byte) json.RawMessage {
+	var m rpcShape
+	if json.Unmarshal(raw, &m) != nil || !m.isRequest() {
+		return nil
+	}
+	return m.ID
+}
+
+// methodOf returns the method of raw when it is a single JSON-RPC message
+// with one, else "".
+func methodOf(raw []byte) string {
+	var m rpcShape
+	if json.Unmarshal(raw, &m) != nil || m.Method == nil {
+		return ""
+	}
+	return *m.Method
+}
+
 // sseData returns the data of one server-sent event ("event: message\ndata:
 // {...}\n\n"): its data lines joined by newlines.
 func sseData(event []byte) []byte {

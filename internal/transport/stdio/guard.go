@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // maxStdioMessage caps one line of stdio input. No message a client sends
@@ -47,6 +48,10 @@ type requestGuard struct {
 
 	ctx     context.Context // ends the wait for answers at the end of input
 	pending *pendingSet     // nil: no tracking
+	// endOfInput runs once at the end of input (nil: nothing), and
+	// drainTimeout bounds the wait for answers after it.
+	endOfInput   func()
+	drainTimeout time.Duration
 }
 
 func newRequestGuard(in io.Reader, out io.Writer, logger *slog.Logger) *requestGuard {
@@ -77,8 +82,12 @@ func (g *requestGuard) Read(p []byte) (int, error) {
 			g.buf = g.ready
 		}
 		if err != nil && len(g.ready) == 0 {
+			if errors.Is(err, io.EOF) && g.endOfInput != nil {
+				g.endOfInput()
+				g.endOfInput = nil
+			}
 			if errors.Is(err, io.EOF) && g.pending != nil {
-				g.pending.wait(g.ctx, stdioDrainGrace)
+				g.pending.wait(g.ctx, g.drainTimeout)
 			}
 			return 0, err
 		}
