@@ -1,7 +1,9 @@
 package httpserver
 
 import (
+	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,6 +19,9 @@ type deadlineWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
+	// writing is when the write in progress began (Unix nanoseconds), 0
+	// when none is: a stream whose client stopped reading is stuck in one.
+	writing atomic.Int64
 }
 
 func newDeadlineWriter(w http.ResponseWriter, timeout time.Duration) *deadlineWriter {
@@ -33,13 +38,41 @@ func (w *deadlineWriter) WriteHeader(status int) {
 
 func (w *deadlineWriter) Write(p []byte) (int, error) {
 	w.arm()
+	w.writing.Store(time.Now().UnixNano())
+	defer w.writing.Store(0)
 	return w.ResponseWriter.Write(p)
 }
 
 // Flush sends what was written; SSE needs it.
 func (w *deadlineWriter) Flush() {
 	w.arm()
+	w.writing.Store(time.Now().UnixNano())
+	defer w.writing.Store(0)
 	_ = w.rc.Flush()
+}
+
+// stuckFor returns how long the write in progress has been blocked at now;
+// zero when no write is in progress.
+func (w *deadlineWriter) stuckFor(now time.Time) time.Duration {
+	since := w.writing.Load()
+	if since == 0 {
+		return 0
+	}
+	return now.Sub(time.Unix(0, since))
+}
+
+// cut makes the write in progress, if any, fail at once: the connection's
+// write deadline moves to now. Safe to call from another goroutine.
+func (w *deadlineWriter) cut() { _ = w.rc.SetWriteDeadline(time.Now()) }
+
+// writerKey carries a request's deadlineWriter in its context, for the
+// stream registry (streams.add).
+type writerKey struct{}
+
+// writerFrom returns the deadlineWriter of ctx's request, or nil.
+func writerFrom(ctx context.Context) *deadlineWriter {
+	w, _ := ctx.Value(writerKey{}).(*deadlineWriter)
+	return w
 }
 
 // Unwrap gives http.ResponseController the underlying writer.

@@ -84,7 +84,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The last bytes of the response (the end of a chunked body) are
 	// written after the chain returns: they get a deadline of their own.
 	defer dw.arm()
-	h.chain.ServeHTTP(dw, r)
+	h.chain.ServeHTTP(dw, r.WithContext(context.WithValue(r.Context(), writerKey{}, dw)))
 }
 
 // New returns the Handler serving srv, the MCP server, as opts say. Its

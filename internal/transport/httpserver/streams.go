@@ -36,7 +36,8 @@ type stream struct {
 	cancel  context.CancelFunc
 	pending func() int64 // responses still owed on it; nil: none ever
 	key     fingerprint
-	kind    string // "sse", "get" or "listen", for metrics
+	kind    string          // "sse", "get" or "listen", for metrics
+	writer  *deadlineWriter // nil outside a Handler
 }
 
 // Kinds of stream, as the metrics label them.
@@ -58,7 +59,7 @@ func newStreams(maxPerKey int, m *metrics.Metrics) *streams {
 // server drains ends at once.
 func (s *streams) add(ctx context.Context, key fingerprint, kind string, pending func() int64) (context.Context, func(), *refusal) {
 	ctx, cancel := context.WithCancel(ctx)
-	st := &stream{cancel: cancel, pending: pending, key: key, kind: kind}
+	st := &stream{cancel: cancel, pending: pending, key: key, kind: kind, writer: writerFrom(ctx)}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -86,6 +87,12 @@ func (s *streams) add(ctx context.Context, key fingerprint, kind string, pending
 	}, nil
 }
 
+// stuck reports whether st has been blocked in a write for longer than
+// streamLinger at now.
+func (st *stream) stuck(now time.Time) bool {
+	return st.writer != nil && st.writer.stuckFor(now) > streamLinger
+}
+
 // removeLocked forgets st, if it is still open.
 func (s *streams) removeLocked(st *stream) {
 	if _, ok := s.open[st]; !ok {
@@ -99,7 +106,8 @@ func (s *streams) removeLocked(st *stream) {
 }
 
 // drain ends every stream once it has owed no response for streamLinger,
-// and returns when none is left, or ends them all when ctx is done.
+// or has been stuck for that long in a write to a client that does not
+// read, and returns when none is left, or ends them all when ctx is done.
 func (s *streams) drain(ctx context.Context) {
 	tick := time.NewTicker(drainPoll)
 	defer tick.Stop()
@@ -113,9 +121,13 @@ func (s *streams) drain(ctx context.Context) {
 		for st := range s.open {
 			switch {
 			case ctx.Err() != nil:
-			case st.pending != nil && st.pending() > 0:
+			case st.pending != nil && st.pending() > 0 && !st.stuck(now):
 				delete(idleSince, st)
 				continue
+			case st.pending != nil && st.pending() > 0:
+				// Its client stopped reading: what it owes will not be
+				// read, so it ends now rather than at its write deadline.
+				st.writer.cut()
 			case idleSince[st].IsZero():
 				idleSince[st] = now
 				continue

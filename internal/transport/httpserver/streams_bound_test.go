@@ -198,56 +198,89 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 	return c, err
 }
 
-// An SSE stream whose client stops reading ends at its write deadline: its
-// session is gone (POST /message gets 404), what it owed is dropped, and
-// the shutdown that follows does not wait on it (the grace period here is
-// an hour; the test would time out).
-func TestUnreadStreamEnds(t *testing.T) {
-	bs := startBounded(t, bounded{
-		opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey,
-			Limits: Limits{WriteTimeout: 50 * time.Millisecond, MaxInflightPerSession: 1000}},
-		run:  RunOptions{ShutdownTimeout: time.Hour},
-		wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
-	})
+// openUnread opens an SSE stream over a raw connection with a small
+// receive buffer, reads up to its endpoint event, and returns the message
+// endpoint; from then on the client reads nothing.
+func openUnread(t *testing.T, bs *boundedServer) string {
+	t.Helper()
 	conn, err := net.Dial("tcp", bs.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
 	_ = conn.(*net.TCPConn).SetReadBuffer(4 << 10)
 	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\nAuthorization: Bearer %s\r\n\r\n", SSEPath, bs.addr, keyA)
 	br := bufio.NewReader(conn)
-	endpoint := ""
-	for endpoint == "" {
+	for {
 		line, err := br.ReadString('\n')
 		if err != nil {
 			t.Fatalf("reading the stream's head: %v", err)
 		}
 		if rest, ok := strings.CutPrefix(line, "data: "); ok {
-			endpoint = messagePath(t, rest)
+			return messagePath(t, rest)
 		}
 	}
-	// From here on the client reads nothing. Each tools/list response is
-	// about 10 KiB: the buffers fill, a write blocks, and its deadline
-	// passes.
-	hc := client(t)
+}
+
+// A stream whose client stops reading ends: at its write deadline, its
+// session gone (POST /message gets 404) and what it owed dropped; and at
+// shutdown, where a stream stuck in a write is cut rather than waited for
+// (here the write deadline and the grace period are an hour: the test
+// would time out). Each tools/list response is about 10 KiB: the small
+// buffers fill and a write blocks.
+func TestUnreadStreamEnds(t *testing.T) {
 	list := `{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`
-	for i := 0; ; i++ {
-		r := bs.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(list, i))
-		if r.status == http.StatusNotFound {
-			break // the stream ended, and its session with it
+	t.Run("write deadline", func(t *testing.T) {
+		bs := startBounded(t, bounded{
+			opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey,
+				Limits: Limits{WriteTimeout: 50 * time.Millisecond, MaxInflightPerSession: 1000}},
+			run:  RunOptions{ShutdownTimeout: time.Hour},
+			wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
+		})
+		endpoint := openUnread(t, bs)
+		hc := client(t)
+		for i := 0; ; i++ {
+			r := bs.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(list, i))
+			if r.status == http.StatusNotFound {
+				break // the stream ended, and its session with it
+			}
+			if r.status != http.StatusAccepted {
+				t.Fatalf("POST /message: %d %s", r.status, r.body)
+			}
+			if i > 100000 {
+				t.Fatal("the stream never ended")
+			}
 		}
-		if r.status != http.StatusAccepted {
-			t.Fatalf("POST /message: %d %s", r.status, r.body)
+		bs.stop()
+		if err := bs.wait(); err != nil {
+			t.Fatalf("Run: %v", err)
 		}
-		if i > 100000 {
-			t.Fatal("the stream never ended")
+	})
+	t.Run("shutdown", func(t *testing.T) {
+		bs := startBounded(t, bounded{
+			opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey,
+				Limits: Limits{WriteTimeout: time.Hour, MaxInflightPerSession: 8}},
+			run:  RunOptions{ShutdownTimeout: time.Hour},
+			wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
+		})
+		endpoint := openUnread(t, bs)
+		hc := client(t)
+		// Post until the session's calls in flight reach the cap: its
+		// stream no longer delivers, it is stuck in a write.
+		for i := 0; ; i++ {
+			r := bs.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(list, i))
+			if r.status == http.StatusTooManyRequests {
+				break
+			}
+			if r.status != http.StatusAccepted {
+				t.Fatalf("POST /message: %d %s", r.status, r.body)
+			}
 		}
-	}
-	bs.stop()
-	if err := bs.wait(); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+		bs.stop()
+		if err := bs.wait(); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	})
 }
 
 // --max-connections holds on the listener: with two connections open, a
