@@ -19,7 +19,10 @@ func TestExchangeRoute(t *testing.T) {
 			_, err := c.InstallIntegration(ctx, InstallRequest{IntegrationID: "secret-id"})
 			return err
 		}, "/agent/integrations"},
-		{"config", func(ctx context.Context, c *Client) error { _, err := c.GetIntegrationConfig(ctx, "secret-id"); return err }, routeIntegrationConfig},
+		{"config", func(ctx context.Context, c *Client) error {
+			_, err := c.GetIntegrationConfig(ctx, "secret-id")
+			return err
+		}, routeIntegrationConfig},
 		{"update", func(ctx context.Context, c *Client) error {
 			_, err := c.UpdateIntegrationConfig(ctx, "secret-id", map[string]any{"a": 1})
 			return err

@@ -153,7 +153,9 @@ func TestHTTPDrainsOnSIGTERM(t *testing.T) {
 		t.Errorf("no note to call again: %s", describe(res.Content))
 	}
 	waitLog(t, logs, "draining")
-	resp, err := http.Get(base + "/healthz")
+	hc := &http.Client{Transport: &http.Transport{}}
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Get(base + "/healthz")
 	if err != nil {
 		t.Fatalf("the listener closed during the drain: %v", err)
 	}
@@ -165,7 +167,7 @@ func TestHTTPDrainsOnSIGTERM(t *testing.T) {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("Authorization", "Bearer "+apiKey)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,6 +80,11 @@ type Handler struct {
 // ServeHTTP serves r through the handler's chain, every write to the
 // client under the write deadline (see deadlineWriter).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.draining.Load() {
+		// Clients reconnect, through the load balancer, to a server that
+		// stays.
+		w.Header().Set("Connection", "close")
+	}
 	dw := newDeadlineWriter(w, h.writeTimeout)
 	// The last bytes of the response (the end of a chunked body) are
 	// written after the chain returns: they get a deadline of their own.

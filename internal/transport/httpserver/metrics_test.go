@@ -8,10 +8,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/metrics"
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"

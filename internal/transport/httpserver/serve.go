@@ -108,8 +108,10 @@ func Run(ctx context.Context, ln net.Listener, h *Handler, opts RunOptions) erro
 	case <-ctx.Done():
 	}
 
+	// Each response from now on closes its connection (see Handler); idle
+	// connections stay until the listener closes, for a client may be
+	// sending a request on one right now.
 	h.startDraining()
-	srv.SetKeepAlivesEnabled(false) // each response closes its connection
 	if opts.DrainDelay > 0 {
 		opts.Logger.Info("draining: still listening; /healthz and new sessions get 503", "drain_delay", opts.DrainDelay)
 		select {

@@ -51,7 +51,6 @@ func (s *sseSession) take(n, limit int64) bool {
 	}
 }
 
-
 // sseSessions are the open SSE sessions by id.
 type sseSessions struct {
 	mu   sync.Mutex
