@@ -232,22 +232,45 @@ func postJSON(hc *http.Client, url, key, body string) (string, string) {
 	return fmt.Sprint(resp.StatusCode), resp.Header.Get("Mcp-Session-Id")
 }
 
+// beginFlood starts a phase's server and takes the figures before the
+// flood: the concurrent client's latency and the RSS.
+func beginFlood(bin, command, apiURL string, args []string, r *floodResult) (*floodServer, *http.Client, error) {
+	srv, err := startFlood(bin, command, apiURL, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := keptClient()
+	r.Before = measureProbe(srv.addr, kept)
+	if r.RSSBefore, err = memOf(srv.cmd.Process.Pid); err != nil {
+		srv.kill()
+		return nil, nil, err
+	}
+	return srv, kept, nil
+}
+
+// endFlood takes the figures while the flood holds what it took: the
+// concurrent client's latency, the RSS and the open files.
+func endFlood(srv *floodServer, kept *http.Client, r *floodResult) error {
+	r.After = measureProbe(srv.addr, kept)
+	var err error
+	if r.RSSAfter, err = memOf(srv.cmd.Process.Pid); err != nil {
+		return err
+	}
+	r.FDs = srv.fds()
+	return nil
+}
+
 func floodSessions(bin, apiURL string, fs floodSettings) (floodResult, error) {
 	r := floodResult{Phase: "sessions"}
 	reuse := hasFlag(bin, "http", "session-idle-timeout")
 	if reuse {
 		r.Args = []string{"--session-idle-timeout", fs.Idle.String()}
 	}
-	srv, err := startFlood(bin, "http", apiURL, r.Args)
+	srv, kept, err := beginFlood(bin, "http", apiURL, r.Args, &r)
 	if err != nil {
 		return r, err
 	}
 	defer srv.kill()
-	kept := keptClient()
-	r.Before = measureProbe(srv.addr, kept)
-	if r.RSSBefore, err = memOf(srv.cmd.Process.Pid); err != nil {
-		return r, err
-	}
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: fs.Workers}}
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":` + initParams + `}`
 	flood := func(round int) map[string]int {
@@ -257,11 +280,9 @@ func floodSessions(bin, apiURL string, fs floodSettings) (floodResult, error) {
 		})
 	}
 	r.Statuses = flood(1)
-	r.After = measureProbe(srv.addr, kept)
-	if r.RSSAfter, err = memOf(srv.cmd.Process.Pid); err != nil {
+	if err := endFlood(srv, kept, &r); err != nil {
 		return r, err
 	}
-	r.FDs = srv.fds()
 	if reuse {
 		// The sweeper runs every max(timeout/2, 1 s): two timeouts and a
 		// sweep later, every session of the first flood has ended.
@@ -283,16 +304,11 @@ func floodSSE(bin, apiURL string, fs floodSettings) (floodResult, error) {
 	if hasFlag(bin, "sse", "drain-delay") {
 		r.Args = []string{"--drain-delay", "0s"} // measure the stop, not the drain
 	}
-	srv, err := startFlood(bin, "sse", apiURL, r.Args)
+	srv, kept, err := beginFlood(bin, "sse", apiURL, r.Args, &r)
 	if err != nil {
 		return r, err
 	}
 	defer srv.kill()
-	kept := keptClient()
-	r.Before = measureProbe(srv.addr, kept)
-	if r.RSSBefore, err = memOf(srv.cmd.Process.Pid); err != nil {
-		return r, err
-	}
 	// The unread stream: read the endpoint event, then nothing.
 	conn, err := net.Dial("tcp", srv.addr)
 	if err != nil {
@@ -322,11 +338,9 @@ func floodSSE(bin, apiURL string, fs floodSettings) (floodResult, error) {
 		status, _ := postJSON(hc, "http://"+srv.addr+endpoint, "bench-key", fmt.Sprintf(call, i))
 		return status
 	})
-	r.After = measureProbe(srv.addr, kept)
-	if r.RSSAfter, err = memOf(srv.cmd.Process.Pid); err != nil {
+	if err := endFlood(srv, kept, &r); err != nil {
 		return r, err
 	}
-	r.FDs = srv.fds()
 	hc.CloseIdleConnections()
 	kept.CloseIdleConnections()
 	r.StopTime = srv.stop()
@@ -335,16 +349,11 @@ func floodSSE(bin, apiURL string, fs floodSettings) (floodResult, error) {
 
 func floodConns(bin, apiURL string, fs floodSettings) (floodResult, error) {
 	r := floodResult{Phase: "conns"}
-	srv, err := startFlood(bin, "http", apiURL, nil)
+	srv, kept, err := beginFlood(bin, "http", apiURL, nil, &r)
 	if err != nil {
 		return r, err
 	}
 	defer srv.kill()
-	kept := keptClient()
-	r.Before = measureProbe(srv.addr, kept)
-	if r.RSSBefore, err = memOf(srv.cmd.Process.Pid); err != nil {
-		return r, err
-	}
 	var mu sync.Mutex
 	var conns []net.Conn
 	defer func() {
@@ -365,11 +374,9 @@ func floodConns(bin, apiURL string, fs floodSettings) (floodResult, error) {
 		mu.Unlock()
 		return "open"
 	})
-	r.After = measureProbe(srv.addr, kept)
-	if r.RSSAfter, err = memOf(srv.cmd.Process.Pid); err != nil {
+	if err := endFlood(srv, kept, &r); err != nil {
 		return r, err
 	}
-	r.FDs = srv.fds()
 	return r, nil
 }
 
