@@ -119,15 +119,11 @@ func startFlood(bin, command, apiURL string, args []string) (*floodServer, error
 		return nil, err
 	}
 	go func() { cmd.Wait(); close(fsrv.exited) }() //nolint:errcheck
-	for range 500 {
-		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
-			c.Close() //nolint:errcheck
-			return fsrv, nil
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := waitListening(addr, fsrv.exited); err != nil {
+		fsrv.kill()
+		return nil, fmt.Errorf("%s: %w: %s", command, err, fsrv.stderr)
 	}
-	fsrv.kill()
-	return nil, fmt.Errorf("%s did not listen: %s", command, fsrv.stderr)
+	return fsrv, nil
 }
 
 func (f *floodServer) kill() {
