@@ -29,6 +29,7 @@ func (t Transport) String() string {
 
 // Options configure New.
 type Options struct {
+	// Transport is the transport served: Streamable (/mcp) or SSE.
 	Transport Transport
 	// Stateless serves streamable HTTP without sessions, so that replicas
 	// need no load-balancer affinity. Ignored for SSE.
