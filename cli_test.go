@@ -229,7 +229,8 @@ func readmeSection(t *testing.T, name string) string {
 	return section
 }
 
-// The README's Commands section lists the commands as the help does.
+// The README's Commands section lists the commands as the help does; with
+// -update (go generate ./...) it rewrites the list.
 func TestREADMECommands(t *testing.T) {
 	section := readmeSection(t, "Commands")
 	_, block, _ := strings.Cut(section, "```\n")
@@ -238,8 +239,20 @@ func TestREADMECommands(t *testing.T) {
 	for _, line := range strings.SplitAfter(strings.TrimSuffix(commandList(), "\n"), "\n") {
 		want.WriteString(strings.TrimPrefix(line, "  "))
 	}
-	if got := strings.TrimSuffix(block, "\n"); got != want.String() {
-		t.Errorf("the README's command list:\n%s\nthe help's:\n%s", got, want.String())
+	got := strings.TrimSuffix(block, "\n")
+	if *update {
+		b, err := os.ReadFile("README.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		readme := strings.Replace(string(b), "```\n"+got+"\n```", "```\n"+want.String()+"\n```", 1)
+		if err := os.WriteFile("README.md", []byte(readme), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if got != want.String() {
+		t.Errorf("the README's command list differs from the help's; run go generate ./...\nREADME:\n%s\nhelp:\n%s", got, want.String())
 	}
 }
 

@@ -20,54 +20,46 @@ import (
 // (message on stderr), 2 for a usage error.
 func runCall(ctx context.Context, e env, cfg config.Config) int {
 	if len(cfg.Args) == 0 {
-		fmt.Fprintln(e.stderr, "alfe-mcp: usage: alfe-mcp call TOOL [JSON] [flags], e.g. alfe-mcp call get_registry '{\"query\":\"git\"}' --sandbox")
-		return 2
+		return e.fail(2, "usage: alfe-mcp call TOOL [JSON] [flags], e.g. alfe-mcp call get_registry '{\"query\":\"git\"}' --sandbox")
 	}
 	name, args := cfg.Args[0], json.RawMessage(`{}`)
 	if len(cfg.Args) > 1 {
 		args = json.RawMessage(cfg.Args[1])
 		var obj map[string]any
 		if err := json.Unmarshal(args, &obj); err != nil || obj == nil {
-			fmt.Fprintf(e.stderr, "alfe-mcp: the arguments of %s must be a JSON object, e.g. '{\"integrationId\":\"github\"}'\n", name)
-			return 2
+			return e.fail(2, "the arguments of %s must be a JSON object, e.g. '{\"integrationId\":\"github\"}'", name)
 		}
 	}
 
 	a, err := newApp(e, cfg)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	defer a.Close()
 
 	c, err := client.NewInProcessClient(a.server)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 1
+		return e.fail(1, "%v", err)
 	}
 	defer c.Close()
 	if err := c.Start(ctx); err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: start client: %v\n", err)
-		return 1
+		return e.fail(1, "start client: %v", err)
 	}
 	init := mcp.InitializeRequest{}
 	init.Params.ClientInfo = mcp.Implementation{Name: "alfe-mcp call", Version: buildVersion()}
 	if _, err := c.Initialize(ctx, init); err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: initialize: %v\n", err)
-		return 1
+		return e.fail(1, "initialize: %v", err)
 	}
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: list tools: %v\n", err)
-		return 1
+		return e.fail(1, "list tools: %v", err)
 	}
 	var names []string
 	for _, t := range list.Tools {
 		names = append(names, t.Name)
 	}
 	if !slices.Contains(names, name) {
-		fmt.Fprintf(e.stderr, "alfe-mcp: unknown tool %q; the tools are: %s\n", name, strings.Join(names, ", "))
-		return 2
+		return e.fail(2, "unknown tool %q; the tools are: %s", name, strings.Join(names, ", "))
 	}
 
 	req := mcp.CallToolRequest{}
@@ -75,17 +67,14 @@ func runCall(ctx context.Context, e env, cfg config.Config) int {
 	req.Params.Arguments = args
 	res, err := c.CallTool(ctx, req)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %s: %v\n", name, err)
-		return 1
+		return e.fail(1, "%s: %v", name, err)
 	}
 	if res.IsError {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %s: %s\n", name, resultText(res))
-		return 1
+		return e.fail(1, "%s: %s", name, resultText(res))
 	}
 	out, err := structuredJSON(res)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %s: %v\n", name, err)
-		return 1
+		return e.fail(1, "%s: %v", name, err)
 	}
 	fmt.Fprintf(e.stdout, "%s\n", out)
 	return 0

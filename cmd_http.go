@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,8 +25,7 @@ func runHTTP(ctx context.Context, e env, cfg config.Config) int {
 // 1 when it cannot listen or serve, 2 for a configuration error.
 func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserver.Transport) int {
 	if err := httpserver.ValidateOrigins(cfg.AllowedOrigins); err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	var m *metrics.Metrics
 	if cfg.MetricsAddr != "" {
@@ -36,8 +34,7 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 	// The signal that starts the drain also ends the calls that only wait.
 	a, err := newServingApp(e, cfg, serving{clientFor: httpserver.RequestClient, stopWaiting: ctx.Done(), metrics: m})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	defer a.Close()
 	defaultKey := cfg.APIKey
@@ -70,8 +67,7 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 	})
 	if err != nil {
 		ln.Close()
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 
 	path := httpserver.MCPPath

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
 	"github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
@@ -16,8 +15,7 @@ func runStdio(ctx context.Context, e env, cfg config.Config) int {
 	endOfInput := make(chan struct{})
 	a, err := newServingApp(e, cfg, serving{stopWaiting: endOfInput})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	defer a.Close()
 	a.logger.Info("alfe-mcp serving on stdio", "version", buildVersion(), "api", a.client.BaseURL(), "read_only", cfg.ReadOnly, "config", cfg.File)

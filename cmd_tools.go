@@ -13,8 +13,7 @@ import (
 func runTools(_ context.Context, e env, cfg config.Config) int {
 	out, err := tools.ListJSON(toolOptions(cfg, nil, nil))
 	if err != nil {
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	fmt.Fprintf(e.stdout, "%s\n", out)
 	return 0

@@ -26,13 +26,15 @@ type cmd struct {
 	about   string         // what it does, atop its help, in lines of at most 80 columns
 	flags   []config.Group // the flags it takes; none: it reads no configuration
 	// run runs the command with its configuration; nil for help, which
-	// parseCommandLine answers itself.
+	// parseCommandLine handles itself.
 	run command
 }
 
 // The help of each command is kept in testdata/help/, which TestHelp holds
-// it to; go generate ./... rewrites those files from the help printed here.
-//go:generate go test -run TestHelp -update .
+// it to, and the README's Commands section lists the commands as the help
+// does (TestREADMECommands); go generate ./... rewrites both from the help
+// printed here.
+//go:generate go test -run TestHelp|TestREADMECommands -update .
 
 // commands returns alfe-mcp's commands, in the order help lists them. The
 // first is the default: `alfe-mcp [flags]` is `alfe-mcp stdio [flags]`.
@@ -72,8 +74,8 @@ func commands() []cmd {
 			about: `Print {"tools": [...]} exactly as tools/list returns it for this` + "\n" +
 				"configuration. It needs no API key.",
 			flags: []config.Group{config.ToolFlags, config.FileFlags}, run: runTools},
-		{name: "version", summary: "print the version",
-			about: "Print the version.", run: runVersion},
+		{name: "version", summary: "print the version, and the commit and its date when known",
+			about: "Print the version, and the commit and its date when known.", run: runVersion},
 		{name: "help", args: "[COMMAND]", maxArgs: 1, summary: "print this help, or the help of a command",
 			about: "Print the list of commands, or the help of COMMAND: what it does and its\n" +
 				"flags."},

@@ -49,15 +49,22 @@ func run(ctx context.Context, e env) int {
 		}
 		return 0
 	case err != nil:
-		fmt.Fprintf(e.stderr, "alfe-mcp: %v\n", err)
-		return 2
+		return e.fail(2, "%v", err)
 	}
 	return c.run(ctx, e, cfg)
 }
 
-// runVersion prints the version.
+// fail writes "alfe-mcp: " and the message of format and args on stderr,
+// and returns code, the exit status.
+func (e env) fail(code int, format string, args ...any) int {
+	fmt.Fprintf(e.stderr, "alfe-mcp: "+format+"\n", args...)
+	return code
+}
+
+// runVersion prints the version, and the commit and its date when known
+// (versionLine).
 func runVersion(_ context.Context, e env, _ config.Config) int {
-	fmt.Fprintln(e.stdout, "alfe-mcp", buildVersion())
+	fmt.Fprintln(e.stdout, versionLine())
 	return 0
 }
 

@@ -63,7 +63,7 @@ func parseFlags() settings {
 	flag.StringVar(&s.Src, "src", "", "build alfe-mcp from this module `dir` (default: the module the bench is run in)")
 	flag.StringVar(&s.JSONFile, "json", "", "also write the results as JSON to `file` (- for stdout)")
 	flag.BoolVar(&s.Floor, "floor", true, "also measure ./bench/floor, the hand-written reference server")
-	flag.IntVar(&s.Items, "items", 3, "integrations in the upstream's answer")
+	flag.IntVar(&s.Items, "items", 3, "integrations in the upstream's response")
 	flag.DurationVar(&s.Delay, "delay", 0, "upstream delay for the latency, throughput and RSS phases")
 	flag.DurationVar(&s.BurstDelay, "burst-delay", 100*time.Millisecond, "upstream delay for the burst phase")
 	flag.IntVar(&s.ColdRuns, "cold", 20, "cold starts")
@@ -708,7 +708,7 @@ func printReport(w io.Writer, r *Report) {
 	m := r.Machine
 	fmt.Fprintf(w, "\nalfe-mcp bench, %s\nmachine: %d CPUs (%s), %s, %s %s/%s, kernel %s; load avg %s before, %s after\n",
 		r.Time, m.NumCPU, m.CPUModel, m.MemTotal, m.GoVersion, m.GOOS, m.GOARCH, m.Kernel, r.LoadBefore, r.LoadAfter)
-	fmt.Fprintf(w, "upstream: %d integrations per answer (call reply %d bytes), delay %v\n\n",
+	fmt.Fprintf(w, "upstream: %d integrations per response (call reply %d bytes), delay %v\n\n",
 		r.Settings.Items, r.ReplyBytes, r.Settings.Delay)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// upstream is the loopback test API: GET /agent/integrations answers
+// upstream is the loopback test API: GET /agent/integrations responds with
 // {"data":[...]} after a configurable delay. It counts every new TCP
 // connection (http.Server.ConnState StateNew) and, on its first request,
 // attributes each connection by User-Agent to the server under test

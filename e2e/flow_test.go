@@ -133,10 +133,10 @@ func TestConsentRefused(t *testing.T) {
 		name     string
 		decision string
 		expire   bool // move the sandbox's clock past the link's expiry first
-		// what the consent page (GET) answers
+		// what the consent page (GET) responds
 		pageStatus int
 		pageText   []string
-		// what the decision (POST) answers
+		// what the decision (POST) responds
 		decisionStatus int
 		decisionText   []string
 	}{

@@ -1,14 +1,19 @@
-// Package e2e holds alfe-mcp's end-to-end tests: the whole install → connect
-// → remove flow through the MCP protocol against the sandbox, the consent page
-// over HTTP and in a headless browser, the resources and the prompt, and the
-// call and check commands run as processes. Only loopback addresses are used.
+// Package e2e holds alfe-mcp's end-to-end tests. In process, through the
+// MCP protocol against the sandbox: the whole install → connect → remove
+// flow, the consent page over HTTP and in a headless browser, the resources
+// and the prompt (flow_test.go, resources_test.go, browser_test.go; this
+// file is their harness). Of the binary, run as a host or a person runs
+// it, one file per command: stdio_test.go, http_test.go, sse_test.go,
+// call_test.go, check_test.go, cli_test.go (the others and the exit
+// statuses), with process_test.go their harness. Of the release's
+// artefacts: archives, bundles, the image, Kubernetes, go install. Only
+// loopback addresses are used.
 package e2e
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,6 +23,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"

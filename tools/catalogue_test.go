@@ -179,7 +179,7 @@ func TestPortabilityCheckerCatchesViolations(t *testing.T) {
 	}
 }
 
-// wireToolList finds the tools/list answer among the lines the server wrote.
+// wireToolList finds the tools/list response among the lines the server wrote.
 func wireToolList(t *testing.T, stream string) []json.RawMessage {
 	t.Helper()
 	for _, line := range strings.Split(stream, "\n") {
@@ -192,7 +192,7 @@ func wireToolList(t *testing.T, stream string) []json.RawMessage {
 			return msg.Result.Tools
 		}
 	}
-	t.Fatalf("no tools/list answer in the server's output:\n%s", stream)
+	t.Fatalf("no tools/list response in the server's output:\n%s", stream)
 	return nil
 }
 

@@ -32,7 +32,7 @@ const (
 // errNotRemoved ends every refused confirmation.
 const notRemoved = "Nothing was removed."
 
-// interimResult is returned as an error by a handler that answers with a
+// interimResult is returned as an error by a handler that responds with a
 // result of its own, such as a request for user input.
 type interimResult struct{ res *mcp.CallToolResult }
 
@@ -44,10 +44,10 @@ func (interimResult) Error() string { return "interim result" }
 // ends with "Nothing was removed."
 func confirmRemoval(ctx context.Context, call *Call, id string) error {
 	params := call.Request.Params
-	answer := server.ElicitationResponse(params.InputResponses, confirmInputID)
-	if answer == nil {
+	response := server.ElicitationResponse(params.InputResponses, confirmInputID)
+	if response == nil {
 		if params.RequestState != "" || len(params.InputResponses) > 0 {
-			return failf(nil, "The confirmation of the removal of '%s' was not answered. %s", id, notRemoved)
+			return failf(nil, "The confirmation of the removal of '%s' got no response. %s", id, notRemoved)
 		}
 		if !canElicit(ctx) {
 			return nil
@@ -76,14 +76,14 @@ func confirmRemoval(ctx context.Context, call *Call, id string) error {
 	if err := call.deps.signer.verify(params.RequestState, id, time.Now()); err != nil {
 		return failf(err, "The confirmation of the removal of '%s' is not valid (%v); call remove_integration again. %s", id, err, notRemoved)
 	}
-	switch answer.Action {
+	switch response.Action {
 	case mcp.ElicitationResponseActionAccept:
 	case mcp.ElicitationResponseActionDecline:
 		return failf(nil, "The user declined the removal of '%s'. %s", id, notRemoved)
 	default:
 		return failf(nil, "The user cancelled the removal of '%s'. %s", id, notRemoved)
 	}
-	content, _ := answer.Content.(map[string]any)
+	content, _ := response.Content.(map[string]any)
 	typed, _ := content["integrationId"].(string)
 	if strings.TrimSpace(typed) != id {
 		return failf(nil, "The id typed to confirm (%q) does not match '%s'. %s", prose.Clip(typed, 80), id, notRemoved)

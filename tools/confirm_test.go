@@ -17,7 +17,7 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
-// elicitor answers elicitation requests as a user would.
+// elicitor responds to elicitation requests as a user would.
 type elicitor struct {
 	action mcp.ElicitationResponseAction
 	typed  string
@@ -34,7 +34,7 @@ func (e *elicitor) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.E
 	return res, nil
 }
 
-// deleteCounter is an upstream that counts DELETEs and answers 204.
+// deleteCounter is an upstream that counts DELETEs and responds 204.
 func deleteCounter(t *testing.T) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
 	var deletes atomic.Int32
@@ -194,7 +194,7 @@ func TestRemoveConfirmationFollowsTheTransport(t *testing.T) {
 	}
 }
 
-// A modern client that tampers with the request state, or answers without
+// A modern client that tampers with the request state, or responds without
 // one, removes nothing.
 func TestRemoveConfirmationForgedState(t *testing.T) {
 	up, deletes := deleteCounter(t)
@@ -210,7 +210,7 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, state string
-		answer      bool
+		respond     bool
 		want        string
 	}{
 		{"tampered signature", tampered, true, "signature does not match"},
@@ -218,7 +218,7 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 		{"expired", expired, true, "expired"},
 		{"issued for another integration", forOther, true, "issued for 'slack'"},
 		{"garbage", "not-a-state", true, "malformed"},
-		{"state without an answer", valid, false, "not answered"},
+		{"state without a response", valid, false, "got no response"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := NewServer(Options{Client: StaticClient(c), ConfirmKey: key})
@@ -235,7 +235,7 @@ func TestRemoveConfirmationForgedState(t *testing.T) {
 					"io.modelcontextprotocol/clientInfo":         map[string]any{"name": "t", "version": "1"},
 				},
 			}
-			if tc.answer {
+			if tc.respond {
 				params["inputResponses"] = map[string]any{confirmInputID: map[string]any{"action": "accept", "content": map[string]any{"integrationId": "github"}}}
 			}
 			msg, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params})

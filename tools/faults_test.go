@@ -68,7 +68,7 @@ func TestUpstreamFaultsBecomeErrorResults(t *testing.T) {
 				// connection and cancel the request's context when the
 				// client gives up and closes it.
 				_, _ = io.Copy(io.Discard, r.Body)
-				<-r.Context().Done() // never answers
+				<-r.Context().Done() // never responds
 			},
 			want: []string{"timed out", "PATCH /agent/integrations/memory", "retry"},
 		},
@@ -146,7 +146,7 @@ func writeJSON(w http.ResponseWriter, status int, body string) {
 	_, _ = w.Write([]byte(body))
 }
 
-// resetConnection drops the connection without an answer, with a TCP reset.
+// resetConnection drops the connection without a response, with a TCP reset.
 func resetConnection(w http.ResponseWriter, _ *http.Request) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {

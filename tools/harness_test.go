@@ -283,7 +283,7 @@ func wantSuccess(t *testing.T, res *mcp.CallToolResult) map[string]any {
 }
 
 // countingUpstream is an httptest upstream that counts its requests and
-// answers each with handler (a 500 when nil).
+// responds to each with handler (a 500 when nil).
 type countingUpstream struct {
 	*httptest.Server
 	requests atomic.Int64
@@ -320,7 +320,7 @@ func newSandbox(t *testing.T) *sandbox.Server {
 	return sb
 }
 
-// writeData answers with the API's {"data": ...} envelope.
+// writeData responds with the API's {"data": ...} envelope.
 func writeData(w http.ResponseWriter, status int, data any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)

@@ -12,7 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// statusUpstream answers GET /agent/integrations/oauth/status, counting the
+// statusUpstream serves GET /agent/integrations/oauth/status, counting the
 // polls of each provider; a provider is connected from its connectAt-th poll
 // on (never when connectAt is 0).
 type statusUpstream struct {

@@ -6,7 +6,7 @@ package tools_test
 // upstream sees the expected number of attempts (GET, PATCH and DELETE retry
 // what is transient; POST never retries), the result is an isError result
 // that names the problem, the debug log shows each attempt, and the server
-// answers the next call.
+// responds to the next call.
 
 import (
 	"context"
@@ -191,7 +191,7 @@ func faultMatrix() []faultRow {
 
 		{name: "empty 200/GET", tool: "get_oauth_status", args: oauthStatusArgs, attempts: 1, fault: status(200, ""),
 			want: []string{"unexpected response", "200 OK", "no data"}},
-		// An install answered without a record succeeds (documented in
+		// An install whose response has no record succeeds (documented in
 		// apiclient): the result names only the integration.
 		{name: "empty 200/POST", tool: "install_integration", args: installArgs, attempts: 1, fault: status(200, "")},
 
@@ -347,13 +347,13 @@ func runFault(t *testing.T, e era, row faultRow) {
 		t.Errorf("the key is in the log:\n%s", logs)
 	}
 
-	// The server answers the next call.
+	// The server responds to the next call.
 	if row.fault == nil {
 		u.relisten(t)
 	}
 	out := wantSuccess(t, callTool(t, c, "list_integrations", nil))
 	if _, ok := out["integrations"]; !ok {
-		t.Errorf("next call answered %v", out)
+		t.Errorf("next call's result %v", out)
 	}
 }
 
@@ -378,7 +378,7 @@ func TestResultSizeCap(t *testing.T) {
 
 // TestCancelDuringBackoff cancels a call while the server waits to retry it
 // (a 503 asking for a 5 s Retry-After): the wait ends at once, so the call
-// makes no second attempt, and the server answers the next call. Asserted by
+// makes no second attempt, and the server responds to the next call. Asserted by
 // the attempt count, not by time.
 func TestCancelDuringBackoff(t *testing.T) {
 	forEachEraAndTransport(t, func(t *testing.T, e era, tr transportKind) {
@@ -401,7 +401,7 @@ func TestCancelDuringBackoff(t *testing.T) {
 			cancel()
 		}()
 		// Over stdio the client gets its context's error; in process, the
-		// handler's own answer to the cancellation.
+		// handler's own response to the cancellation.
 		if res, err := callToolErr(ctx, c, "get_registry", nil, nil); err == nil {
 			wantError(t, res, "cancelled")
 		}

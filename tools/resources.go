@@ -66,7 +66,7 @@ func resourceTemplates(opts *Options) []server.ServerResourceTemplate {
 	}}
 }
 
-// readJSON adapts a reader of data to a resource handler that answers with
+// readJSON adapts a reader of data to a resource handler that responds with
 // the data as JSON. Failures become errors whose text follows the tools'
 // error convention.
 func readJSON(opts *Options, read func(ctx context.Context, call *Call, req mcp.ReadResourceRequest) (any, error)) server.ResourceHandlerFunc {

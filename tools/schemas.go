@@ -26,7 +26,7 @@ func generatedSchema(tool, kind string) (json.RawMessage, error) {
 	file := "jsonschema/" + tool + "." + kind + ".json"
 	b, err := generatedSchemas.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("tool %s has no generated %s schema (tools/%s); run: go generate ./...", tool, kind, file)
+		return nil, fmt.Errorf("tool %s has no generated %s schema (tools/%s): run go generate ./... to write it", tool, kind, file)
 	}
 	return b, nil
 }

@@ -13,7 +13,7 @@ import (
 
 // TestAPIKeyNeverLeaks runs every tool against an upstream that echoes the
 // bearer header it receives back in success bodies, error bodies of every
-// shape, and malformed answers. The key must not appear in any result (text
+// shape, and malformed responses. The key must not appear in any result (text
 // or structuredContent) nor in the debug log, which is written WITHOUT the
 // logger's redaction: the code itself must never put the key there.
 func TestAPIKeyNeverLeaks(t *testing.T) {
@@ -22,7 +22,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		args map[string]any
 	}
 	// Every tool with its row of the shared test table (echoKey says what
-	// the upstream answers each), and one more status of another shape.
+	// the upstream responds to each), and one more status of another shape.
 	var calls []call
 	for _, name := range tools.Names() {
 		calls = append(calls, call{name, testutil.ToolCallOf(t, name).Args})
@@ -41,7 +41,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 			if strings.Contains(string(wire), testKey) || strings.Contains(string(res.RawStructuredContent), testKey) {
 				t.Errorf("%s: the API key is in the result: %s", call.tool, wire)
 			}
-			// Every answer but the malformed one quotes the key: it must
+			// Every response but the malformed one quotes the key: it must
 			// reach the result redacted, proving the echo was exercised.
 			if echoed := call.tool != "get_oauth_url"; echoed && !strings.Contains(string(wire), "[REDACTED]") {
 				t.Errorf("%s: the echoed key is not visibly redacted; was the echo exercised? %s", call.tool, wire)
@@ -60,7 +60,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	})
 }
 
-// echoKey answers every route with the Authorization header it received, in a
+// echoKey responds on every route with the Authorization header it received, in a
 // different place and shape per route.
 func echoKey(w http.ResponseWriter, r *http.Request) {
 	auth := r.Header.Get("Authorization") // "Bearer sk_live_..."

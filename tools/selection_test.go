@@ -88,7 +88,7 @@ func TestAllowlistUnknownToolFails(t *testing.T) {
 	}
 }
 
-// listToolNames returns the names tools/list answers, sorted.
+// listToolNames returns the names tools/list returns, sorted.
 func listToolNames(t *testing.T, c *client.Client) []string {
 	t.Helper()
 	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})

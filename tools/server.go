@@ -165,7 +165,7 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	return s, nil
 }
 
-// ListJSON returns {"tools": [...]} exactly as tools/list answers it for a
+// ListJSON returns {"tools": [...]} exactly as tools/list returns it for a
 // server built with opts (opts.Client may be nil: no tool is called).
 func ListJSON(opts Options) ([]byte, error) {
 	if opts.Client == nil {

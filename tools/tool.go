@@ -17,15 +17,18 @@ import (
 // Hints are the four MCP tool annotations. Every tool sets all four: mcp-go's
 // defaults (destructive, non-idempotent, open-world) are pessimistic.
 type Hints struct {
-	ReadOnly, Destructive, Idempotent, OpenWorld bool
+	ReadOnly    bool // readOnlyHint: the tool changes nothing
+	Destructive bool // destructiveHint: a change may delete or overwrite (meaningful when not ReadOnly)
+	Idempotent  bool // idempotentHint: calling again with the same arguments changes nothing more
+	OpenWorld   bool // openWorldHint: the tool reaches outside the server (the Alfe API)
 }
 
 // Tool is one MCP tool: its definition and its handler together.
 type Tool struct {
-	Name        string
-	Title       string
-	Description string
-	Hints       Hints
+	Name        string // e.g. "list_integrations"; ^[a-z0-9_]{1,40}$
+	Title       string // human-readable, for hosts' UIs
+	Description string // for models: what it does, when to use it, what it returns, what to call next
+	Hints       Hints  // the MCP tool annotations
 	// InputSchema and OutputSchema are generated at build time from the Go
 	// types of the tool's input and output (see schemas.go).
 	InputSchema  json.RawMessage
@@ -44,8 +47,8 @@ type Tool struct {
 // Call is what a handler gets besides its arguments: the API client for this
 // request and the MCP request itself.
 type Call struct {
-	Client  *apiclient.Client
-	Request mcp.CallToolRequest
+	Client  *apiclient.Client   // carries this request's API key
+	Request mcp.CallToolRequest // the tools/call request as mcp-go parsed it
 	deps    *Options
 }
 

@@ -1,8 +1,8 @@
 // Command floor is the bench's reference point: the smallest hand-written
 // MCP server over stdio that does what alfe-mcp's list_integrations does (GET
 // /agent/integrations with a bearer key on a keep-alive client, unwrap
-// {"data": ...}, answer structuredContent plus the same JSON as text). It
-// parses each message once and each upstream answer once, and logs nothing.
+// {"data": ...}, respond with structuredContent plus the same JSON as text). It
+// parses each message once and each upstream response once, and logs nothing.
 // Its figures on the same machine are what "as little as a hand-written
 // server" means. Not a product: no validation, one tool.
 //
@@ -62,7 +62,7 @@ func main() {
 				if m.Method == "tools/call" {
 					wg.Go(func() { s.write(s.call(m)) })
 				} else {
-					s.write(s.answer(m))
+					s.write(s.respond(m))
 				}
 			}
 		}
@@ -84,7 +84,7 @@ func reply(id json.RawMessage, result string) []byte {
 	return []byte(`{"jsonrpc":"2.0","id":` + string(id) + `,"result":` + result + "}\n")
 }
 
-func (s *server) answer(m message) []byte {
+func (s *server) respond(m message) []byte {
 	switch m.Method {
 	case "initialize":
 		v := m.Params.ProtocolVersion
@@ -147,7 +147,7 @@ func (s *server) list() (json.RawMessage, error) {
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil || len(env.Data) == 0 || env.Data[0] != '[' {
-		return nil, fmt.Errorf("upstream: not a {\"data\": [...]} answer")
+		return nil, fmt.Errorf("upstream: not a {\"data\": [...]} response")
 	}
 	return env.Data, nil
 }

@@ -32,15 +32,15 @@ const maxKeyFileBytes = 4 << 10
 // Config is the server's configuration. APIKey is loaded from a file or the
 // environment, never from a flag, and never printed.
 type Config struct {
-	APIURL     string   `json:"apiUrl"`
-	APIKeyFile string   `json:"apiKeyFile"`
-	Timeout    Duration `json:"timeout"`
-	Retries    int      `json:"retries"` // attempts in all for GET, PATCH and DELETE, 1 to MaxRetries
-	ReadOnly   bool     `json:"readOnly"`
-	Tools      []string `json:"tools"`
-	LogLevel   string   `json:"logLevel"`
-	LogFormat  string   `json:"logFormat"`
-	Sandbox    bool     `json:"sandbox"`
+	APIURL     string   `json:"apiUrl"`     // root URL of the Alfe API (--api-url, ALFE_API_URL)
+	APIKeyFile string   `json:"apiKeyFile"` // file holding the API key (--api-key-file); relative to the config file there
+	Timeout    Duration `json:"timeout"`    // time limit of each call to the API, retries included (--timeout)
+	Retries    int      `json:"retries"`    // attempts in all for GET, PATCH and DELETE, 1 to MaxRetries (--retries)
+	ReadOnly   bool     `json:"readOnly"`   // serve only the tools that change nothing (--read-only)
+	Tools      []string `json:"tools"`      // serve only these tools; empty: all (--tools)
+	LogLevel   string   `json:"logLevel"`   // debug, info, warn or error (--log-level)
+	LogFormat  string   `json:"logFormat"`  // text or json (--log-format)
+	Sandbox    bool     `json:"sandbox"`    // use the built-in emulator of the API (--sandbox)
 	// The HTTP transports (alfe-mcp http and sse).
 	Addr            string   `json:"addr"`            // listen address, default DefaultAddr
 	AllowedOrigins  []string `json:"allowedOrigins"`  // browser origins allowed besides the loopback ones
@@ -59,8 +59,8 @@ type Config struct {
 	// ConfirmKeyFile holds a secret shared by replicas to sign the removal
 	// confirmations that clients echo back; random per process when empty.
 	ConfirmKeyFile string   `json:"confirmKeyFile"`
-	ConfirmKey     string   `json:"-"`
-	APIKey         string   `json:"-"`
+	ConfirmKey     string   `json:"-"` // the secret read from ConfirmKeyFile; "" when none
+	APIKey         string   `json:"-"` // the agent's API key, from APIKeyFile or ALFE_API_KEY; never printed
 	Args           []string `json:"-"` // positional arguments, e.g. call's tool name
 	File           string   `json:"-"` // the config file read, if any
 }
@@ -268,8 +268,9 @@ type UsageError struct {
 	// value. Nil when Flag is set.
 	Err error
 	// Flag is a flag that exists but belongs to other commands, without its
-	// dashes, and Group its group.
-	Flag  string
+	// dashes.
+	Flag string
+	// Group is Flag's group.
 	Group Group
 }
 

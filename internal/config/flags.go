@@ -63,6 +63,7 @@ type Flag struct {
 	// Field is the config file's field for the same setting; "" for
 	// --config itself.
 	Field string
+	// Group is the heading the flag is listed under in help.
 	Group Group
 }
 

@@ -9,7 +9,7 @@ import (
 	"net/http"
 )
 
-// maxBodyBytes caps request bodies (1 MiB); larger ones are answered with 413.
+// maxBodyBytes caps request bodies (1 MiB); larger ones get 413.
 const maxBodyBytes = 1 << 20
 
 // readObject reads the request body as a single JSON object and returns its members undecoded.

@@ -1,6 +1,6 @@
 // Package sandbox is an in-memory emulator of the Alfe agent API for --sandbox and end-to-end tests.
 //
-// A Handler answers the agent routes of the Alfe API (whoami, the integration registry, installs,
+// A Handler serves the agent routes of the Alfe API (whoami, the integration registry, installs,
 // their configuration, OAuth URLs and OAuth status) with the same envelope, status codes and shapes
 // that alfe-mcp expects from the live service, keeping all state in memory. It also serves a small
 // browser consent page under /sandbox/oauth/, so that the OAuth connect flow can be completed by a

@@ -29,7 +29,7 @@ type installRecord struct {
 	UpdatedAt     string         `json:"updatedAt"`
 }
 
-// configRecord is the answer of GET /agent/integrations/{id}/config.
+// configRecord is the response to GET /agent/integrations/{id}/config.
 type configRecord struct {
 	IntegrationID string         `json:"integrationId"`
 	Config        map[string]any `json:"config"`

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// stateRetention is how long a used or expired consent state is remembered (so that it is answered
-// with 410 Gone rather than 404) before it is forgotten.
+// stateRetention is how long a used or expired consent state is remembered (so that the response
+// is 410 Gone rather than 404) before it is forgotten.
 const stateRetention = time.Hour
 
 // oauthState is one consent link handed out by GET /agent/integrations/oauth/url.
@@ -22,13 +22,13 @@ type oauthState struct {
 	used      bool
 }
 
-// oauthURLData is the answer of GET /agent/integrations/oauth/url.
+// oauthURLData is the response to GET /agent/integrations/oauth/url.
 type oauthURLData struct {
 	URL       string `json:"url"`
 	ExpiresIn int64  `json:"expiresIn"`
 }
 
-// oauthStatusData is the answer of GET /agent/integrations/oauth/status.
+// oauthStatusData is the response to GET /agent/integrations/oauth/status.
 type oauthStatusData struct {
 	Provider  string `json:"provider"`
 	Connected bool   `json:"connected"`

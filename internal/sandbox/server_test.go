@@ -49,7 +49,7 @@ func TestListenAndClose(t *testing.T) {
 	tr.CloseIdleConnections()
 
 	if _, err := (&http.Client{Timeout: 2 * time.Second}).Get(s.URL() + "/agent/identity/whoami"); err == nil {
-		t.Fatal("server still answers after Close")
+		t.Fatal("server still responds after Close")
 	}
 
 	deadline := time.Now().Add(5 * time.Second)

@@ -1,12 +1,15 @@
 // Package testutil holds helpers shared by the tests of several packages:
 // a buffer safe for concurrent writers, a recording upstream that serves
-// the sandbox emulator of the Alfe API, and the protocol eras. It is imported by tests only.
+// the sandbox emulator of the Alfe API, the protocol eras, whether the race
+// detector is on, and the shared test table of tool calls (toolcalls.go).
+// It is imported by tests only.
 package testutil
 
 import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"sync"
 	"testing"
 
@@ -38,7 +41,11 @@ func (b *SyncBuffer) String() string {
 }
 
 // Request is one request that reached a Recorder.
-type Request struct{ Method, Path, Auth string }
+type Request struct {
+	Method string // e.g. GET
+	Path   string // the URL's path, without the query
+	Auth   string // the Authorization header, e.g. "Bearer <key>"
+}
 
 // Recorder is the Alfe API as tests see it: the sandbox emulator behind a
 // recorder of every request. Requests to a held path wait until released.
@@ -90,9 +97,9 @@ func (r *Recorder) Requests() []Request {
 
 // Era is a generation of the MCP protocol, as negotiated by mcp-go's client.
 type Era struct {
-	Name    string
-	Version string // the protocol version the client must end up on
-	Opts    []client.ClientOption
+	Name    string                // modern or legacy, for subtests' names
+	Version string                // the protocol version the client must end up on
+	Opts    []client.ClientOption // what makes mcp-go's client speak it
 }
 
 // Eras are the protocol generations every protocol test runs in.
@@ -103,4 +110,21 @@ func Eras() []Era {
 		// What most hosts in the field speak: initialize, then a session.
 		{Name: "legacy", Version: mcp.ProtocolVersion20251125, Opts: []client.ClientOption{client.WithProtocolVersion(mcp.ProtocolVersion20251125)}},
 	}
+}
+
+// RaceEnabled reports whether the test binary runs under the race
+// detector (go test -race), which slows everything about ten times: load
+// tests make fewer calls, and binaries built for end-to-end tests get the
+// detector too.
+func RaceEnabled() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
 }

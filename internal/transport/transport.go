@@ -18,10 +18,10 @@ import "context"
 //   - Before 2026-07-28, as a request from the server (elicitation/create)
 //     sent on the client's session while the call waits for the response:
 //     mcp-go's bridge turns a handler's input_required result into that
-//     request and calls the handler again with the answer (ServerRequests).
+//     request and calls the handler again with the response (ServerRequests).
 //   - From 2026-07-28 (SEP-2322, multi round-trip requests), as the call's
 //     own result, of type input_required; the client calls again with the
-//     answers and the request state, perhaps on another replica
+//     responses and the request state, perhaps on another replica
 //     (InputRequiredResults).
 //
 // The zero value, which CapabilitiesFrom returns for a request no transport

@@ -108,9 +108,9 @@ func startBounded(t *testing.T, b bounded) *boundedServer {
 	return bs
 }
 
-// client is an HTTP client of its own: its connections are closed when
+// ownClient is an HTTP client of its own: its connections are closed when
 // the test ends.
-func client(t *testing.T) *http.Client {
+func ownClient(t *testing.T) *http.Client {
 	t.Helper()
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)

@@ -9,14 +9,14 @@
 //
 //   - Every request gets one log line: method, path, status, duration; never
 //     headers, query strings or bodies (they carry keys and session ids).
-//   - An Origin outside the allowlist is answered 403 before anything else
+//   - An Origin outside the allowlist gets 403 before anything else
 //     runs (origin.go). mcp-go's own Host check stays on.
-//   - The key gate (keys.go) answers a malformed Authorization header with
+//   - The key gate (keys.go) responds to a malformed Authorization header with
 //     400 and, where no key applies, 401 with WWW-Authenticate: Bearer. The
 //     key itself reaches the tools through mcp-go's per-request context
 //     function (WithHTTPContextFunc, WithSSEContextFunc), so each request's
 //     upstream calls use that request's key (RequestClient).
-//   - Bodies over the limit are answered 413 (limit.go).
+//   - Bodies over the limit get 413 (limit.go).
 //   - Sessions are bound to the key that opened them (sessions.go), so that
 //     a client holding another client's session id cannot use it.
 //   - Each request tells the tools what besides its response can reach the

@@ -23,7 +23,7 @@ func TestDrainOrder(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%s", tc.name, eraName(era)), func(t *testing.T) {
 				bs := startBounded(t, bounded{opts: Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
 					run: RunOptions{DrainDelay: 1 << 62}}) // ends only when the test says
-				hc := client(t)
+				hc := ownClient(t)
 				cs := connect(t, bs.testServer, tc.transport, keyA, era)
 
 				type outcome struct {

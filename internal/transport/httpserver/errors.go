@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-// writeError answers with status and {"error": msg}. msg never carries a key
+// writeError responds with status and {"error": msg}. msg never carries a key
 // or any part of the request.
 func writeError(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")

@@ -33,13 +33,14 @@ func (t Transport) String() string {
 
 // Options configure New.
 type Options struct {
+	// Transport is the transport served: Streamable (/mcp) or SSE.
 	Transport Transport
 	// Stateless serves streamable HTTP without sessions, so that replicas
 	// need no load-balancer affinity. Ignored for SSE.
 	Stateless bool
 	// Loopback says the server listens on a loopback address (IsLoopback).
 	// Only then do requests without a key use DefaultKey; otherwise they
-	// are answered 401.
+	// get 401.
 	Loopback bool
 	// DefaultKey is the server's own API key; empty for none.
 	DefaultKey string

@@ -34,7 +34,7 @@ func TestRequestChecks(t *testing.T) {
 
 		wantStatus   int
 		wantUpstream string // the Authorization the upstream saw; "" for no upstream request
-		wantBody     string // a substring of the answer
+		wantBody     string // a substring of the response
 		wantHeader   map[string]string
 	}{
 		{name: "healthz without key beyond loopback", opts: Options{Transport: Streamable}, method: "GET", path: "/healthz",

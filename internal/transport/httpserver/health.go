@@ -2,7 +2,7 @@ package httpserver
 
 import "net/http"
 
-// HealthPath answers 200 {"status":"ok"} without a key, for load balancers
+// HealthPath responds 200 {"status":"ok"} without a key, for load balancers
 // and orchestrators; once the server is shutting down, 503
 // {"status":"draining"}, so that they stop sending it new clients.
 const HealthPath = "/healthz"

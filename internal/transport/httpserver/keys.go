@@ -40,7 +40,7 @@ func RequestClient(base *apiclient.Client) tools.ClientFunc {
 	}
 }
 
-// errMalformedAuth is the answer to an Authorization header that is not
+// errMalformedAuth is the response to an Authorization header that is not
 // exactly one "Bearer <key>". It never repeats the header.
 var errMalformedAuth = errors.New("malformed Authorization header: send 'Authorization: Bearer <agent API key>'")
 
@@ -80,7 +80,7 @@ type keyPolicy struct {
 }
 
 // resolve returns the key r uses, or the status (400 or 401) and message to
-// answer r with instead.
+// respond to r with instead.
 func (p keyPolicy) resolve(r *http.Request) (key string, status int, msg string) {
 	key, err := bearerKey(r.Header)
 	switch {
@@ -96,7 +96,7 @@ func (p keyPolicy) resolve(r *http.Request) (key string, status int, msg string)
 	return p.defaultKey, 0, ""
 }
 
-// gate answers requests that have no usable key (400 or 401) and passes the
+// gate responds to requests that have no usable key (400 or 401) and passes the
 // others to next.
 func (p keyPolicy) gate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

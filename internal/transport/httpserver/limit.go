@@ -11,7 +11,7 @@ import (
 // DefaultMaxBodyBytes caps a request body: an MCP message is far smaller.
 const DefaultMaxBodyBytes = 1 << 20
 
-// limitBody answers a request whose body is larger than max with 413, and
+// limitBody responds 413 to a request whose body is larger than max, and
 // hands next the body read into memory (mcp-go reads it whole anyway).
 func limitBody(max int64, next http.Handler) http.Handler {
 	tooLarge := fmt.Sprintf("request body larger than %d bytes", max)

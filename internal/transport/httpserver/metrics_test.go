@@ -104,7 +104,7 @@ func TestMetricsExposition(t *testing.T) {
 	})
 	scrapeURL := httptest.NewServer(m.Handler())
 	defer scrapeURL.Close()
-	hc := client(t)
+	hc := ownClient(t)
 
 	const secretID = "integration-SECRET-77"
 	legacyCS := connect(t, bs.testServer, Streamable, keyA, legacy)

@@ -49,7 +49,7 @@ func (p originPolicy) allowed(origin string) bool {
 	return isLoopbackHostname(host) || p.extra[n]
 }
 
-// check answers a request whose Origin is not allowed with 403 and passes
+// check responds 403 to a request whose Origin is not allowed and passes
 // the others to next.
 func (p originPolicy) check(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

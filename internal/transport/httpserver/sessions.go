@@ -12,7 +12,7 @@ import (
 
 // Sessions are bound to the key of the request that opened them: a request
 // that names a session must carry the same key (or, on loopback, none, like
-// the opener), else it is answered 404 as if the session did not exist. So a
+// the opener), else it gets 404 as if the session did not exist. So a
 // client that learns another client's session id can neither post into that
 // session (SSE: the responses would go to the other client's stream) nor
 // listen to its notifications (streamable HTTP: progress of its calls).
@@ -277,7 +277,7 @@ func (m reservedIDs) Generate() string {
 	return id
 }
 
-// unknownSession answers a request that names a session it may not use.
+// unknownSession responds to a request that names a session it may not use.
 func unknownSession(w http.ResponseWriter) {
 	writeError(w, http.StatusNotFound, "unknown or expired session: start a new one")
 }

@@ -15,7 +15,7 @@ import (
 func TestSessionCaps(t *testing.T) {
 	bs := startBounded(t, bounded{opts: Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey,
 		Limits: Limits{MaxSessions: 3, MaxSessionsPerKey: 2}}})
-	hc := client(t)
+	hc := ownClient(t)
 
 	a1 := bs.initialize(t, hc, keyA)
 	bs.initialize(t, hc, keyA)
@@ -60,7 +60,7 @@ func TestSessionCaps(t *testing.T) {
 func TestDeletedSessionsLeaveNothing(t *testing.T) {
 	bs := startBounded(t, bounded{opts: Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey,
 		Limits: Limits{MaxSessions: 1, MaxSessionsPerKey: 1}}})
-	hc := client(t)
+	hc := ownClient(t)
 	for range 1000 {
 		id := bs.initialize(t, hc, keyA)
 		if r := bs.do(t, hc, "DELETE", MCPPath, keyA, id, ""); r.status != http.StatusOK {
@@ -80,7 +80,7 @@ func TestDeletedSessionsLeaveNothing(t *testing.T) {
 func TestIdleSessionIsFreed(t *testing.T) {
 	bs := startBounded(t, bounded{opts: Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey,
 		Limits: Limits{MaxSessions: 1, SessionIdleTimeout: time.Millisecond}}})
-	hc := client(t)
+	hc := ownClient(t)
 	id := bs.initialize(t, hc, keyA)
 	if got := <-bs.ended; got != id {
 		t.Fatalf("ended %q, want %q", got, id)

@@ -63,7 +63,7 @@ func (t *sseTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.URL.Path == MessagePath && r.Method == http.MethodPost:
 		t.message(w, r)
 	default:
-		t.mcp.ServeHTTP(w, r) // mcp-go's own answer: 404, 405
+		t.mcp.ServeHTTP(w, r) // mcp-go's own response: 404, 405
 	}
 }
 

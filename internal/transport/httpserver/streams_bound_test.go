@@ -48,7 +48,7 @@ func TestStreamsPerKeyCap(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bs := startBounded(t, bounded{opts: Options{Transport: tc.transport, Loopback: true, DefaultKey: defaultKey,
 				Limits: Limits{MaxStreamsPerKey: 2}}})
-			hc := client(t)
+			hc := ownClient(t)
 			path, session := SSEPath, ""
 			if tc.transport == Streamable {
 				path, session = MCPPath, bs.initialize(t, hc, keyA)
@@ -89,7 +89,7 @@ func TestInflightPerSessionCap(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bs := startBounded(t, bounded{opts: Options{Transport: tc.transport, Loopback: true, DefaultKey: defaultKey,
 				Limits: Limits{MaxInflightPerSession: 2}}})
-			hc := client(t)
+			hc := ownClient(t)
 			release := bs.up.Hold("/agent/integrations")
 			defer release()
 			call := func(id int) string {
@@ -238,7 +238,7 @@ func TestUnreadStreamEnds(t *testing.T) {
 			wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
 		})
 		endpoint := openUnread(t, bs)
-		hc := client(t)
+		hc := ownClient(t)
 		for i := 0; ; i++ {
 			r := bs.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(list, i))
 			if r.status == http.StatusNotFound {
@@ -264,7 +264,7 @@ func TestUnreadStreamEnds(t *testing.T) {
 			wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
 		})
 		endpoint := openUnread(t, bs)
-		hc := client(t)
+		hc := ownClient(t)
 		// Post until the session's calls in flight reach the cap: its
 		// stream no longer delivers, it is stuck in a write.
 		for i := 0; ; i++ {

@@ -142,7 +142,7 @@ func TestConcurrentClientsKeepTheirKeys(t *testing.T) {
 							case err != nil:
 								errs <- err
 							case !res.IsError || !strings.Contains(resultText(res), id):
-								// not installed: a 404 answered as an isError result naming the id
+								// not installed: a 404 returned as an isError result naming the id
 								errs <- fmt.Errorf("%s: unexpected result %q", id, resultText(res))
 							}
 						})

@@ -2,23 +2,17 @@ package stdio
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/client"
-	mcptransport "github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/alfe-mcp/alfe-mcp/apiclient"
 	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
-	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
-// acceptor answers every elicitation by typing id, and counts them.
+// acceptor responds to every elicitation by typing id, and counts them.
 type acceptor struct {
 	id    string
 	asked atomic.Int32
@@ -40,48 +34,10 @@ func TestRemovalConfirmationOverStdio(t *testing.T) {
 	for _, era := range testutil.Eras() {
 		t.Run(era.Name, func(t *testing.T) {
 			up := testutil.NewRecorder(t)
-			api, err := apiclient.New(apiclient.Options{BaseURL: up.URL, APIKey: "k"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(api.CloseIdleConnections)
-			srv, err := tools.NewServer(tools.Options{Client: tools.StaticClient(api)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			inR, inW := io.Pipe()
-			outR, outW := io.Pipe()
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() {
-				done <- Serve(ctx, srv, inR, outW, slog.New(slog.DiscardHandler))
-				outW.Close()
-			}()
 			el := &acceptor{id: "github"}
-			c := client.NewClient(mcptransport.NewIO(outR, inW, nil), append(slices.Clone(era.Opts), client.WithElicitationHandler(el))...)
-			t.Cleanup(func() {
-				_ = c.Close() // closes the server's stdin
-				go func() { _, _ = io.Copy(io.Discard, outR) }()
-				if err := <-done; err != nil {
-					t.Errorf("Serve: %v", err)
-				}
-				cancel()
-			})
-			callCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-			defer stop()
-			if err := c.Start(callCtx); err != nil {
-				t.Fatal(err)
-			}
-			var init mcp.InitializeRequest
-			init.Params.ClientInfo = mcp.Implementation{Name: "stdio-test", Version: "1"}
-			init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}}
-			if _, err := c.Initialize(callCtx, init); err != nil {
-				t.Fatal(err)
-			}
-			var req mcp.CallToolRequest
-			req.Params.Name = "remove_integration"
-			req.Params.Arguments = map[string]any{"integrationId": "github"}
-			res, err := c.CallTool(callCtx, req)
+			caps := mcp.ClientCapabilities{Elicitation: &mcp.ElicitationCapability{Form: &struct{}{}}}
+			c := newToolServer(t, up.URL).connect(t, era, caps, client.WithElicitationHandler(el))
+			res, err := callTool(context.Background(), c, "remove_integration", map[string]any{"integrationId": "github"})
 			if err != nil {
 				t.Fatalf("remove_integration: %v", err)
 			}

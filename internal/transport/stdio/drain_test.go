@@ -12,12 +12,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
-// heldUpstream answers GET /agent/integrations only once released, and
+// heldUpstream responds to GET /agent/integrations only once released, and
 // counts the requests it holds.
 func heldUpstream(t *testing.T) (url string, held *atomic.Int32, release func()) {
 	t.Helper()
@@ -45,15 +42,7 @@ func heldUpstream(t *testing.T) (url string, held *atomic.Int32, release func())
 
 func stdioServer(t *testing.T, upstream string) (ctx context.Context, cancel context.CancelFunc, in *io.PipeWriter, out *bufio.Scanner, done chan error) {
 	t.Helper()
-	c, err := apiclient.New(apiclient.Options{BaseURL: upstream, APIKey: "k"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.CloseIdleConnections)
-	s, err := tools.NewServer(tools.Options{Client: tools.StaticClient(c)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newToolServer(t, upstream).srv
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel = context.WithCancel(context.Background())
@@ -79,7 +68,7 @@ func writeLines(t *testing.T, w io.Writer, lines ...string) {
 
 const legacyInit = `{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
 
-// The end of stdin does not cancel calls already read: their answers still
+// The end of stdin does not cancel calls already read: their responses still
 // come, then the server stops.
 func TestEndOfInputDrainsCalls(t *testing.T) {
 	upstream, held, release := heldUpstream(t)
@@ -94,7 +83,7 @@ func TestEndOfInputDrainsCalls(t *testing.T) {
 	in.Close() // end of input while every call is in flight
 	release()
 
-	answered := map[string]bool{}
+	responded := map[string]bool{}
 	for out.Scan() {
 		var msg struct {
 			ID     json.RawMessage `json:"id"`
@@ -111,10 +100,10 @@ func TestEndOfInputDrainsCalls(t *testing.T) {
 		if msg.Result == nil || msg.Result.IsError {
 			t.Errorf("call %s did not succeed: %s", msg.ID, out.Text())
 		}
-		answered[string(msg.ID)] = true
+		responded[string(msg.ID)] = true
 	}
-	if len(answered) != calls {
-		t.Fatalf("got %d answers after the end of input, want %d", len(answered), calls)
+	if len(responded) != calls {
+		t.Fatalf("got %d responses after the end of input, want %d", len(responded), calls)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Serve: %v", err)
@@ -122,7 +111,7 @@ func TestEndOfInputDrainsCalls(t *testing.T) {
 	done <- nil // for the cleanup
 }
 
-// Cancelling the server's context ends the wait for answers at once.
+// Cancelling the server's context ends the wait for responses at once.
 func TestCancelEndsDrain(t *testing.T) {
 	upstream, held, _ := heldUpstream(t)
 	_, cancel, in, out, done := stdioServer(t, upstream)

@@ -18,26 +18,26 @@ import (
 // a longer line is dropped unread, so that it cannot exhaust memory.
 const maxStdioMessage = 1 << 20
 
-// JSON-RPC error codes the guard answers with.
+// JSON-RPC error codes of the guard's responses.
 const (
 	rpcParseError     = -32700
 	rpcInvalidRequest = -32600
 )
 
 // requestGuard sits between stdin and mcp-go. It passes every line on,
-// except two kinds that it answers itself with a JSON-RPC error:
+// except two kinds to which it responds itself with a JSON-RPC error:
 //
 //   - a line longer than maxStdioMessage (mcp-go would read it whole into
 //     memory, however long);
 //   - a message whose id is not a string, a number or null (JSON-RPC 2.0,
 //     section 4): mcp-go would run it and echo the id back.
 //
-// Everything else, malformed or not, is mcp-go's to answer (it answers
+// Everything else, malformed or not, is mcp-go's to respond to (it responds
 // garbage with -32700 and wrong params with -32600).
 //
 // It also notes the id of every request it passes on (and forgets the id a
 // cancellation names) in pending, and holds back the end of input until
-// those requests are answered: see Serve.
+// those requests get their responses: see Serve.
 type requestGuard struct {
 	src     *bufio.Reader
 	out     io.Writer // shared with mcp-go: a lockedWriter
@@ -46,7 +46,7 @@ type requestGuard struct {
 	buf     []byte
 	discard bool // dropping the rest of an over-long line
 
-	ctx     context.Context // ends the wait for answers at the end of input
+	ctx     context.Context // ends the wait for responses at the end of input
 	pending *pendingSet     // nil: no tracking
 	// endOfInput runs once at the end of input (nil: nothing), and
 	// drainTimeout bounds the wait for answers after it.
@@ -100,7 +100,7 @@ func (g *requestGuard) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// reject answers a dropped message with a JSON-RPC error without an id.
+// reject responds to a dropped message with a JSON-RPC error without an id.
 func (g *requestGuard) reject(code int, msg, why string) {
 	g.logger.Warn("stdio: dropped a malformed message", "reason", why)
 	type rpcError struct {
@@ -124,7 +124,7 @@ type message struct {
 }
 
 // inspect reads a line's id and method. A line that does not parse is
-// mcp-go's to answer, and is passed on untracked.
+// mcp-go's to respond to, and is passed on untracked.
 func inspect(line []byte) message {
 	trimmed := bytes.TrimSpace(line)
 	if len(trimmed) == 0 || trimmed[0] != '{' {

@@ -11,7 +11,7 @@ import (
 
 // TestRequestGuard reads through the guard, one byte at a time and in one
 // go: accepted lines come out verbatim and in order; dropped ones are
-// answered on out.
+// responded to on out.
 func TestRequestGuard(t *testing.T) {
 	long := strings.Repeat("x", maxStdioMessage+10)
 	input := strings.Join([]string{
@@ -52,13 +52,13 @@ func TestRequestGuard(t *testing.T) {
 			if string(got) != want {
 				t.Errorf("passed on:\n%.500s\nwant:\n%s", got, want)
 			}
-			answers := strings.Split(strings.TrimSpace(out.String()), "\n")
-			if len(answers) != 4 {
-				t.Fatalf("%d answers, want 4 (two bad ids, two long lines):\n%s", len(answers), out.String())
+			responses := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(responses) != 4 {
+				t.Fatalf("%d responses, want 4 (two bad ids, two long lines):\n%s", len(responses), out.String())
 			}
-			for _, a := range answers {
+			for _, a := range responses {
 				if !strings.HasPrefix(a, `{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Invalid Request: `) {
-					t.Errorf("answer %s", a)
+					t.Errorf("response %s", a)
 				}
 			}
 		})

@@ -52,7 +52,7 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 
 // ServeWith serves s over in and out (stdin and stdout) until in ends or
 // ctx is cancelled. When in ends, it runs opts.EndOfInput, then waits (up
-// to opts.DrainTimeout, or until ctx is cancelled) for the answers to every
+// to opts.DrainTimeout, or until ctx is cancelled) for the responses to every
 // request already read, so that `printf ... | alfe-mcp` loses no call:
 // mcp-go cancels the calls in flight as soon as its input ends. mcp-go's own
 // error logger is bridged to the logger, so nothing but the protocol is
@@ -73,18 +73,18 @@ func ServeWith(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Wr
 	// its response comes back on stdin to the session waiting for it.
 	ctx = transport.WithCapabilities(ctx, transport.Capabilities{ServerRequests: true, InputRequiredResults: true})
 	p := newPendingSet()
-	lw := &lockedWriter{w: out}              // mcp-go and the guard both answer
+	lw := &lockedWriter{w: out}              // mcp-go and the guard both respond
 	guard := newRequestGuard(in, lw, logger) // see stdio_guard.go
 	guard.ctx, guard.pending = ctx, p
 	guard.endOfInput, guard.drainTimeout = opts.EndOfInput, opts.DrainTimeout
-	err := stdio.Listen(ctx, guard, &answerWatcher{w: lw, pending: p})
+	err := stdio.Listen(ctx, guard, &responseWatcher{w: lw, pending: p})
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
 	return err
 }
 
-// pendingSet holds the ids of requests read and not yet answered.
+// pendingSet holds the ids of requests read and not yet responded to.
 type pendingSet struct {
 	mu      sync.Mutex
 	ids     map[string]struct{}
@@ -132,15 +132,15 @@ func (p *pendingSet) wait(ctx context.Context, grace time.Duration) {
 	}
 }
 
-// answerWatcher forgets the id of every response written. mcp-go writes one
+// responseWatcher forgets the id of every response written. mcp-go writes one
 // message per Write, and marshals responses as {"jsonrpc","id","result"|"error"},
 // so only the first keys are read.
-type answerWatcher struct {
+type responseWatcher struct {
 	w       io.Writer
 	pending *pendingSet
 }
 
-func (a *answerWatcher) Write(b []byte) (int, error) {
+func (a *responseWatcher) Write(b []byte) (int, error) {
 	if id, ok := responseID(b); ok {
 		defer a.pending.remove(id)
 	}

@@ -1,15 +1,15 @@
-package tools_test
+package httpserver
 
 // Load: many concurrent MCP clients over streamable HTTP (the production
-// chain of package httpserver, served by httpserver.Run), every call going
-// through the API client to the sandbox. Zero errors; afterwards the
+// chain of this package, served by Run), every call going through the API
+// client to the sandbox. Zero errors; afterwards the
 // server's goroutines are back to their count before the load, and its heap
 // is bounded.
 //
 // Under -race the load is smaller (the race detector slows everything ten
 // times); .ci/run also runs the full size without it:
 //
-//	go test -count=1 -run TestLoad -v ./tools/
+//	go test -count=1 -run TestLoad -v ./internal/transport/httpserver/
 
 import (
 	"context"
@@ -29,32 +29,42 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
-	"github.com/alfe-mcp/alfe-mcp/internal/transport/httpserver"
+	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // loadHeapBound bounds the server's heap in use after the load and a GC.
 const loadHeapBound = 64 << 20
 
+// waitLimit bounds each wait of the load test (a call, the goroutines'
+// settling), so that a broken server fails it instead of hanging it; it is
+// never asserted on.
+const waitLimit = 10 * time.Second
+
 func TestLoad(t *testing.T) {
 	clients, calls := 50, 200
-	if raceBuild || testing.Short() {
+	if testutil.RaceEnabled() || testing.Short() {
 		calls = 20
 	}
 
 	// The server: the sandbox upstream, the tools, the streamable HTTP
 	// handler on a loopback port.
-	sb := newSandbox(t)
+	sb, err := sandbox.Listen(sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
 	api, err := apiclient.New(apiclient.Options{BaseURL: sb.URL(), Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	discard := slog.New(slog.DiscardHandler)
-	srv, err := tools.NewServer(tools.Options{Client: httpserver.RequestClient(api), Logger: discard, Version: "load"})
+	srv, err := tools.NewServer(tools.Options{Client: RequestClient(api), Logger: discard, Version: "load"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := httpserver.New(srv, httpserver.Options{Transport: httpserver.Streamable, Loopback: true, DefaultKey: testKey, Logger: discard})
+	h, err := New(srv, Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey, Logger: discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,16 +75,16 @@ func TestLoad(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- httpserver.Run(ctx, ln, h, httpserver.RunOptions{ShutdownTimeout: 5 * time.Second, Logger: discard})
+		served <- Run(ctx, ln, h, RunOptions{ShutdownTimeout: 5 * time.Second, Logger: discard})
 	}()
 	t.Cleanup(func() {
 		stop()
 		if err := <-served; err != nil {
-			t.Errorf("httpserver.Run: %v", err)
+			t.Errorf("Run: %v", err)
 		}
 		api.CloseIdleConnections()
 	})
-	url := "http://" + ln.Addr().String() + httpserver.MCPPath
+	url := "http://" + ln.Addr().String() + MCPPath
 
 	// Idle keep-alive connections are caches, not leaks: both pools (the
 	// clients' and the server's to the upstream) are emptied before each
@@ -95,6 +105,7 @@ func TestLoad(t *testing.T) {
 		{"get_integration_config", map[string]any{"integrationId": "memory"}},
 		{"get_oauth_status", map[string]any{"provider": "github"}},
 	}
+	eras := testutil.Eras()
 	var failed atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -122,7 +133,7 @@ func TestLoad(t *testing.T) {
 			for n := range calls {
 				tc := toolCalls[(i+n)%len(toolCalls)]
 				t0 := time.Now()
-				res, err := callToolErr(context.Background(), c, tc.name, tc.args, nil)
+				res, err := loadCall(c, tc.name, tc.args)
 				r := result{d: time.Since(t0)}
 				switch {
 				case err != nil:
@@ -166,7 +177,7 @@ func TestLoad(t *testing.T) {
 	t.Logf("load: %d clients x %d calls = %d calls in %v: %.0f calls/s, p50 %v, p99 %v, max %v; goroutines %d before, %d after; heap in use %.1f MiB before, %.1f MiB after (race %v)",
 		clients, calls, len(ds), elapsed.Round(time.Millisecond), float64(len(ds))/elapsed.Seconds(),
 		pct(0.50).Round(10*time.Microsecond), pct(0.99).Round(10*time.Microsecond), pct(1).Round(10*time.Microsecond),
-		before, after, float64(heapBefore)/(1<<20), float64(heapAfter)/(1<<20), raceBuild)
+		before, after, float64(heapBefore)/(1<<20), float64(heapAfter)/(1<<20), testutil.RaceEnabled())
 	if after > before {
 		t.Errorf("%d goroutines after the load, %d before: a leak", after, before)
 	}
@@ -175,8 +186,18 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// loadCall calls a tool; an error is a JSON-RPC error.
+func loadCall(c *client.Client, name string, args map[string]any) (*mcp.CallToolResult, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*waitLimit)
+	defer cancel()
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.Arguments = args
+	return c.CallTool(ctx, req)
+}
+
 // initializeErr is initialize without a *testing.T (for goroutines).
-func initializeErr(c *client.Client, e era) error {
+func initializeErr(c *client.Client, e testutil.Era) error {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	req := mcp.InitializeRequest{}

@@ -1,8 +1,7 @@
-package tools_test
+package stdio
 
-// Malformed input on stdio: raw lines written to stdio.Serve over a
-// pipe. Each bad message gets a JSON-RPC error (a notification may get
-// none), and the server keeps answering: a valid tools/call after it
+// Malformed input: raw lines written to Serve over a pipe. Each bad message gets a JSON-RPC error (a notification may get
+// none), and the server keeps responding: a valid tools/call after it
 // succeeds.
 
 import (
@@ -15,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	stdioserver "github.com/alfe-mcp/alfe-mcp/internal/transport/stdio"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // rpcMessage is a JSON-RPC message as the server writes it.
@@ -34,14 +33,14 @@ type rawStdio struct {
 	msgs chan rpcMessage
 }
 
-func newRawStdio(t *testing.T, f *fixture) *rawStdio {
+func newRawStdio(t *testing.T, f *toolServer) *rawStdio {
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- stdioserver.Serve(ctx, f.srv, inR, outW, f.logger)
+		served <- Serve(ctx, f.srv, inR, outW, f.logger)
 		_ = outW.Close()
 	}()
 	s := &rawStdio{in: inW, msgs: make(chan rpcMessage, 64)}
@@ -65,14 +64,14 @@ func newRawStdio(t *testing.T, f *fixture) *rawStdio {
 		}
 	}()
 	t.Cleanup(func() {
-		_ = inW.Close() // end of input: stdio.Serve returns
+		_ = inW.Close() // end of input: Serve returns
 		select {
 		case err := <-served:
 			if err != nil {
-				t.Errorf("stdio.Serve: %v", err)
+				t.Errorf("Serve: %v", err)
 			}
 		case <-time.After(waitLimit):
-			t.Errorf("stdio.Serve did not return within %s of its input closing", waitLimit)
+			t.Errorf("Serve did not return within %s of its input closing", waitLimit)
 			cancel()
 			<-served
 		}
@@ -112,14 +111,14 @@ func (s *rawStdio) collect(t *testing.T, wantID string) []rpcMessage {
 		select {
 		case m, ok := <-s.msgs:
 			if !ok {
-				t.Fatalf("the server's output ended before the answer to %s; got %+v", wantID, got)
+				t.Fatalf("the server's output ended before the response to %s; got %+v", wantID, got)
 			}
 			got = append(got, m)
 			if string(m.ID) == wantID {
 				return got
 			}
 		case <-timeout:
-			t.Fatalf("no answer to %s within %s; got %+v", wantID, waitLimit, got)
+			t.Fatalf("no response to %s within %s; got %+v", wantID, waitLimit, got)
 		}
 	}
 }
@@ -159,8 +158,7 @@ func TestStdioMalformedInput(t *testing.T) {
 		{name: "notification with a wrong requestId", line: `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":{"x":1}}}`},
 		{name: "unknown notification", line: `{"jsonrpc":"2.0","method":"notifications/nonsense"}`},
 	}
-	sb := newSandbox(t)
-	f := newFixture(t, sb.URL(), serverOptions{})
+	f := newToolServer(t, testutil.NewRecorder(t).URL)
 	for _, handshake := range []bool{false, true} {
 		for i, tt := range tests {
 			t.Run(fmt.Sprintf("handshake=%v/%s", handshake, tt.name), func(t *testing.T) {
@@ -185,7 +183,7 @@ func TestStdioMalformedInput(t *testing.T) {
 					}
 				}
 
-				// The answer to the valid call: a success.
+				// The response to the valid call: a success.
 				for _, m := range got {
 					if string(m.ID) != next {
 						continue
@@ -207,17 +205,17 @@ func TestStdioMalformedInput(t *testing.T) {
 				if tt.code == 0 {
 					for _, m := range errs {
 						if m.Error == nil || string(m.ID) != "null" {
-							t.Errorf("a notification got an answer that is not an id-less error: %+v", m)
+							t.Errorf("a notification got a response that is not an id-less error: %+v", m)
 						}
 					}
 					return
 				}
 				if len(errs) != 1 {
-					t.Fatalf("got %d answers to the bad line, want 1 error: %+v", len(errs), errs)
+					t.Fatalf("got %d responses to the bad line, want 1 error: %+v", len(errs), errs)
 				}
 				e := errs[0]
 				if e.Error == nil || e.Error.Code != tt.code || string(e.ID) != tt.id {
-					t.Fatalf("answer %s %+v %s, want error %d with id %s", e.ID, e.Error, e.Result, tt.code, tt.id)
+					t.Fatalf("response %s %+v %s, want error %d with id %s", e.ID, e.Error, e.Result, tt.code, tt.id)
 				}
 				if !strings.Contains(e.Error.Message, tt.msg) {
 					t.Errorf("error message %q does not mention %q", e.Error.Message, tt.msg)

@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
+)
+
+// checkServing runs `alfe-mcp command args...` with a key of its own and,
+// in each era, checks what the binary's wiring decides: a client with a key
+// gets the catalogue and its calls carry that key; a client without one, on
+// loopback, is served with the server's key. (Every tool over every HTTP
+// transport, and each defence, are tested in process by
+// internal/transport/httpserver.)
+func checkServing(t *testing.T, command string, args ...string) {
+	for _, e := range sdkEras {
+		t.Run(e.name, func(t *testing.T) {
+			api := testutil.NewRecorder(t)
+			s := serve(t, api, []string{"ALFE_API_KEY=" + serverKey}, command, args...)
+			cs := s.connect(t, clientKey, e.version)
+			wantCatalogue(t, cs)
+			callReaches(t, cs, api, "list_integrations", "Bearer "+clientKey)
+			callReaches(t, s.connect(t, "", e.version), api, "list_integrations", "Bearer "+serverKey)
+		})
+	}
+}
+
+// checkNoKeyAnywhere: a server started without a key of its own responds
+// 401 to a request without one (asking for a bearer key), sends nothing to the
+// API, and serves a client that brings a key.
+func checkNoKeyAnywhere(t *testing.T, command, method, path string) {
+	api := testutil.NewRecorder(t)
+	s := serve(t, api, nil, command)
+	resp := request(t, method, s.base+path, nil, initializeBody)
+	if resp.StatusCode != http.StatusUnauthorized || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+		t.Errorf("status %d, WWW-Authenticate %q; want 401 and Bearer", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
+	}
+	if got := api.Requests(); len(got) != 0 {
+		t.Errorf("the API got %v", got)
+	}
+	callReaches(t, s.connect(t, clientKey, sdkEras[0].version), api, "list_integrations", "Bearer "+clientKey)
+}
+
+func TestHTTP(t *testing.T) {
+	t.Run("sessions", func(t *testing.T) { checkServing(t, "http") })
+	t.Run("stateless", func(t *testing.T) { checkServing(t, "http", "--stateless") })
+	t.Run("no key anywhere", func(t *testing.T) { checkNoKeyAnywhere(t, "http", http.MethodPost, "/mcp") })
+}
+
+// TestHTTPAllowedOrigins: --allowed-origins reaches the origin check, and
+// the server logs each request as JSON.
+func TestHTTPAllowedOrigins(t *testing.T) {
+	api := testutil.NewRecorder(t)
+	s := serve(t, api, []string{"ALFE_API_KEY=" + serverKey}, "http", "--stateless", "--allowed-origins", "https://app.example.com")
+	for _, tt := range []struct {
+		origin string
+		status int
+	}{
+		{"https://app.example.com", http.StatusOK},
+		{"https://evil.example", http.StatusForbidden},
+	} {
+		before := len(api.Requests())
+		resp := request(t, http.MethodPost, s.base+"/mcp", map[string]string{"Origin": tt.origin}, callListBody)
+		if resp.StatusCode != tt.status {
+			t.Errorf("Origin %s: status %d, want %d: %s", tt.origin, resp.StatusCode, tt.status, resp.Body)
+		}
+		if reached := len(api.Requests()) > before; reached != (tt.status == http.StatusOK) {
+			t.Errorf("Origin %s: the call reached the API: %v", tt.origin, reached)
+		}
+	}
+	s.waitForLog(t, `"msg":"http request","method":"POST","path":"/mcp","status":403`)
+}
+
+// TestHTTPConfigErrors: a configuration that only the HTTP commands check
+// exits 2 before listening.
+func TestHTTPConfigErrors(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"http", "--allowed-origins", "example.com"}, `allowed origin "example.com"`},
+		{[]string{"sse", "--allowed-origins", "https://ok.example,ftp://x"}, `allowed origin "ftp://x"`},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			runBinary(t, []string{"ALFE_API_KEY=" + serverKey}, tt.args...).want(t, 2, nil, tt.want)
+		})
+	}
+}
+
+// initializeBody is a legacy initialize request.
+const initializeBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`
+
+// callListBody calls list_integrations; a stateless server needs no session.
+const callListBody = `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`
+
+// response is what request read.
+type response struct {
+	StatusCode int
+	Header     http.Header
+	Body       string
+}
+
+// request sends one request and reads the whole response (only the status
+// and headers of an SSE stream).
+func request(t *testing.T, method, url string, header map[string]string, body string) response {
+	t.Helper()
+	var r io.Reader
+	if method != http.MethodGet {
+		r = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if method == http.MethodGet && strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		return response{resp.StatusCode, resp.Header, ""}
+	}
+	b, _ := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}
+}
