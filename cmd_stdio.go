@@ -10,8 +10,8 @@ import (
 // runStdio serves MCP over stdin and stdout until stdin ends or a signal
 // arrives. Logs go to stderr: stdout carries the protocol.
 func runStdio(ctx context.Context, e env, cfg config.Config) int {
-	// The end of input ends the calls that only wait (an OAuth wait answers
-	// its last status at once); the others get stdio.DefaultDrainTimeout.
+	// The end of input ends the calls that only wait (an OAuth wait responds
+	// with its last status at once); the others get stdio.DefaultDrainTimeout.
 	endOfInput := make(chan struct{})
 	a, err := newServingApp(e, cfg, serving{stopWaiting: endOfInput})
 	if err != nil {

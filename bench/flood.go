@@ -47,7 +47,7 @@ type floodSettings struct {
 type probe struct {
 	KeptAlive Dist `json:"keptAliveHealthz"`
 	NewConn   Dist `json:"newConnectionHealthz"`
-	Failed    int  `json:"newConnectionFailures"` // no answer within 5 s
+	Failed    int  `json:"newConnectionFailures"` // no response within 5 s
 }
 
 // floodResult is one phase's figures.
@@ -394,7 +394,7 @@ func printFlood(w io.Writer, rs []floodResult) {
 			name string
 			p    probe
 		}{{"before", r.Before}, {"after", r.After}} {
-			fmt.Fprintf(w, "  /healthz %s: kept-alive p50 %.0f µs p99 %.0f µs; new connection p50 %.0f µs p99 %.0f µs, %d of 50 unanswered in 5 s\n",
+			fmt.Fprintf(w, "  /healthz %s: kept-alive p50 %.0f µs p99 %.0f µs; new connection p50 %.0f µs p99 %.0f µs, %d of 50 without a response in 5 s\n",
 				x.name, x.p.KeptAlive.P50, x.p.KeptAlive.P99, x.p.NewConn.P50, x.p.NewConn.P99, x.p.Failed)
 		}
 		if r.StopTime > 0 {

@@ -99,10 +99,10 @@ func stopped(stop <-chan struct{}) bool {
 const waitStoppedNote = "The server stopped waiting before the account was connected, because it is shutting down or its client's input ended; " +
 	"this status is the last one read. The person may still finish the consent: call get_oauth_status again (with waitSeconds) to keep waiting."
 
-// stoppedWaiting answers a wait that Options.StopWaiting ended: the last
-// status, as structuredContent and its JSON text, then a second text block
-// saying to call again. It is returned as an interimResult, the handler's
-// way of answering with a result of its own.
+// stoppedWaiting is the result of a wait that Options.StopWaiting ended:
+// the last status, as structuredContent and its JSON text, then a second
+// text block saying to call again. It is returned as an interimResult, the
+// handler's way of responding with a result of its own.
 func stoppedWaiting(call *Call, status apiclient.OAuthStatus) error {
 	res, err := structuredResult("get_oauth_status", "", status, call.deps.MaxResultBytes)
 	if err != nil || res.IsError {

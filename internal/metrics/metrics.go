@@ -43,7 +43,7 @@ const (
 )
 
 // durationBuckets are the upper bounds, in seconds, of the latency
-// histograms: from a fast upstream answer to the longest OAuth wait (50 s).
+// histograms: from a fast upstream response to the longest OAuth wait (50 s).
 var durationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
 
 // Metrics is one server's set of metrics. Its methods are safe for

@@ -11,7 +11,7 @@ import (
 )
 
 // The order of a shutdown with a drain delay, over each transport: when
-// the server is told to stop, an OAuth wait in flight answers at once with
+// the server is told to stop, an OAuth wait in flight responds at once with
 // its last status and a note to ask again; /healthz turns 503 while the
 // listener still accepts; new sessions get 503 naming the drain, while
 // calls of existing sessions (and 2026-07-28 calls, which have none) are
@@ -51,10 +51,10 @@ func TestDrainOrder(t *testing.T) {
 				}
 				text := allText(got.res)
 				if got.res.IsError || !strings.Contains(text, `"connected":false`) || !strings.Contains(text, "call get_oauth_status again") {
-					t.Fatalf("the OAuth wait answered %q, want its last status and a note to ask again", text)
+					t.Fatalf("the OAuth wait's result is %q, want its last status and a note to ask again", text)
 				}
 
-				eventually(t, "/healthz to answer 503", func() bool {
+				eventually(t, "/healthz to respond 503", func() bool {
 					return bs.do(t, hc, "GET", HealthPath, "", "", "").status == http.StatusServiceUnavailable
 				})
 				if r := bs.do(t, hc, "GET", HealthPath, "", "", ""); !strings.Contains(r.body, "draining") {

@@ -144,7 +144,7 @@ func New(srv *server.MCPServer, opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// startDraining makes /healthz and new sessions answer 503: the server is
+// startDraining makes /healthz and new sessions get 503: the server is
 // about to stop listening.
 func (h *Handler) startDraining() { h.draining.Store(true) }
 

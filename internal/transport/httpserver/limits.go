@@ -17,7 +17,7 @@ type Limits struct {
 	// MaxStreamsPerKey caps the event streams one key holds open: GET
 	// /sse (an SSE session), GET /mcp (a session's listening stream) and
 	// POST subscriptions/listen (a 2026-07-28 listening stream). A POST
-	// whose reply is upgraded to an event stream is a call, not a stream:
+	// whose response is upgraded to an event stream is a call, not a stream:
 	// it lasts as long as the call, which its own time limit bounds, and
 	// whether it upgrades is known only once the call runs. Past the cap,
 	// 429 (--max-streams-per-key).
@@ -25,7 +25,7 @@ type Limits struct {
 	// MaxInflightPerSession caps the requests of one session whose
 	// responses are not yet delivered: on SSE, posted and not yet written
 	// to the session's stream; on streamable HTTP with sessions, POSTed
-	// and not yet answered. Past the cap, 429 (--max-inflight-per-session).
+	// and not yet responded to. Past the cap, 429 (--max-inflight-per-session).
 	MaxInflightPerSession int
 	// WriteTimeout bounds every write to a client: a response, or one
 	// event of a stream. A client that does not read within it loses its
@@ -113,8 +113,9 @@ type refusal struct {
 	msg    string
 }
 
-// refuse answers r with the refusal as a JSON-RPC error response (id of
-// the request when the body is a single request, else null), and counts it.
+// refuse responds to a request with the refusal as a JSON-RPC error
+// response (id of the request when the body is a single request, else
+// null), and counts it.
 func (h *Handler) refuse(w http.ResponseWriter, id json.RawMessage, why refusal) {
 	h.metrics.Refused(why.cap)
 	if len(id) == 0 {
@@ -163,4 +164,4 @@ func tooManyInflight(max int) refusal {
 }
 
 var draining = refusal{http.StatusServiceUnavailable, capDraining,
-	"the server is shutting down and opens no new session: connect again (another replica will answer)"}
+	"the server is shutting down and opens no new session: connect again (another replica will respond)"}

@@ -111,7 +111,7 @@ type sessionTable struct {
 // liveSession is one session of the table.
 type liveSession struct {
 	key      fingerprint
-	inflight int // POSTed requests not yet answered
+	inflight int // POSTed requests not yet responded to
 }
 
 // reservation is a slot taken under the caps by an initialize request, in
@@ -180,7 +180,7 @@ func (t *sessionTable) startCall(id string, limit int) (done func(), ok bool) {
 	defer t.mu.Unlock()
 	s, exists := t.byID[id]
 	if !exists {
-		return func() {}, true // ended meanwhile: mcp-go answers 404
+		return func() {}, true // ended meanwhile: mcp-go responds 404
 	}
 	if s.inflight >= limit {
 		return nil, false

@@ -27,7 +27,7 @@ func TestSessionCaps(t *testing.T) {
 	bs.initialize(t, hc, keyB)
 	wantRefusal(t, bs.do(t, hc, "POST", MCPPath, keyB, "", initLegacy), http.StatusServiceUnavailable, "max-sessions")
 
-	// The sessions in the table answer; a modern client has no session
+	// The sessions in the table are served; a modern client has no session
 	// and is not refused.
 	if r := bs.do(t, hc, "POST", MCPPath, keyA, a1, callList); r.status != http.StatusOK {
 		t.Fatalf("a call in a live session: %d %s", r.status, r.body)

@@ -79,8 +79,8 @@ func TestStreamsPerKeyCap(t *testing.T) {
 
 // Past --max-inflight-per-session a session's next request gets 429 with
 // a JSON-RPC error of its id naming the flag: on SSE (where POST /message
-// answers 202 before the call runs) and on streamable HTTP with sessions.
-// Once the calls are answered, the session takes requests again.
+// responds 202 before the call runs) and on streamable HTTP with sessions.
+// Once the calls have their responses, the session takes requests again.
 func TestInflightPerSessionCap(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -96,12 +96,12 @@ func TestInflightPerSessionCap(t *testing.T) {
 				return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`, id)
 			}
 			var post func(body string) reply
-			var answered func(n int)
+			var responded func(n int)
 			switch tc.transport {
 			case SSE:
 				endpoint, events := openSSEEvents(t, bs, hc, keyA)
 				post = func(body string) reply { return bs.do(t, hc, "POST", endpoint, keyA, "", body) }
-				answered = func(n int) {
+				responded = func(n int) {
 					for range n {
 						<-events
 					}
@@ -118,7 +118,7 @@ func TestInflightPerSessionCap(t *testing.T) {
 					}
 					return bs.do(t, hc, "POST", MCPPath, keyA, session, body)
 				}
-				answered = func(n int) {
+				responded = func(n int) {
 					for range n {
 						<-done
 					}
@@ -138,9 +138,9 @@ func TestInflightPerSessionCap(t *testing.T) {
 				t.Errorf("the refusal's id is %s, want 3", id)
 			}
 			release()
-			answered(2)
+			responded(2)
 			if r := post(call(4)); r.status != http.StatusAccepted && r.status != http.StatusOK {
-				t.Fatalf("a call once the others were answered: %d %s", r.status, r.body)
+				t.Fatalf("a call once the others had their responses: %d %s", r.status, r.body)
 			}
 		})
 	}
@@ -308,20 +308,20 @@ func TestConnectionCap(t *testing.T) {
 	}
 	defer third.Close()
 	fmt.Fprintf(third, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", bs.addr)
-	answered := make(chan error, 1)
+	served := make(chan error, 1)
 	go func() {
 		_, err := http.ReadResponse(bufio.NewReader(third), nil)
-		answered <- err
+		served <- err
 	}()
-	// A bound on the absence of an answer: a slow machine can only make
+	// A bound on the absence of a response: a slow machine can only make
 	// this pass, never fail, while the cap holds.
 	select {
-	case err := <-answered:
+	case err := <-served:
 		t.Fatalf("a third connection was served while two were open (%v)", err)
 	case <-time.After(200 * time.Millisecond):
 	}
 	held[0].Close()
-	if err := <-answered; err != nil {
+	if err := <-served; err != nil {
 		t.Fatalf("the third connection, once one closed: %v", err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
-// endUpstream answers the OAuth status "not connected" (counting the
+// endUpstream responds to the OAuth status with "not connected" (counting the
 // polls) and holds GET /agent/integrations until the test ends.
 func endUpstream(t *testing.T) (url string, polls *atomic.Int32, held chan struct{}) {
 	t.Helper()
@@ -94,7 +94,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// At the end of input an OAuth wait in flight answers at once with its
+// At the end of input an OAuth wait in flight responds at once with its
 // last status and a note to call again (the drain timeout here is an hour:
 // nothing else ends it), and Serve returns nil.
 func TestEndOfInputEndsOAuthWait(t *testing.T) {
@@ -106,10 +106,10 @@ func TestEndOfInputEndsOAuthWait(t *testing.T) {
 	waitFor(t, "the wait to poll", func() bool { return polls.Load() > 0 })
 	in.Close()
 
-	var answer string
+	var response string
 	for line := range out {
 		if strings.Contains(line, `"id":"wait"`) {
-			answer = line
+			response = line
 		}
 	}
 	var msg struct {
@@ -121,12 +121,12 @@ func TestEndOfInputEndsOAuthWait(t *testing.T) {
 			Structured map[string]any `json:"structuredContent"`
 		} `json:"result"`
 	}
-	if err := json.Unmarshal([]byte(answer), &msg); err != nil {
-		t.Fatalf("no answer to the wait: %q", answer)
+	if err := json.Unmarshal([]byte(response), &msg); err != nil {
+		t.Fatalf("no response to the wait: %q", response)
 	}
 	if msg.Result.IsError || msg.Result.Structured["connected"] != false || len(msg.Result.Content) != 2 ||
 		!strings.Contains(msg.Result.Content[1].Text, "call get_oauth_status again") {
-		t.Errorf("the wait answered %s, want its last status and a note to call again", answer)
+		t.Errorf("the wait's response is %s, want its last status and a note to call again", response)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("Serve: %v", err)

@@ -49,7 +49,7 @@ type requestGuard struct {
 	ctx     context.Context // ends the wait for responses at the end of input
 	pending *pendingSet     // nil: no tracking
 	// endOfInput runs once at the end of input (nil: nothing), and
-	// drainTimeout bounds the wait for answers after it.
+	// drainTimeout bounds the wait for responses after it.
 	endOfInput   func()
 	drainTimeout time.Duration
 }

@@ -26,7 +26,7 @@ const (
 	stdioWorkers   = 32
 	stdioQueueSize = 256
 	// DefaultDrainTimeout bounds how long the end of stdin waits for the
-	// answers to requests already read. Hosts close stdin, wait briefly,
+	// responses to requests already read. Hosts close stdin, wait briefly,
 	// then kill the process: calls that only wait (an OAuth wait) end at
 	// once (Options.EndOfInput), and the others get this long.
 	DefaultDrainTimeout = 5 * time.Second
@@ -38,8 +38,8 @@ type Options struct {
 	// discard).
 	Logger *slog.Logger
 	// EndOfInput, when set, runs once when the input ends, before the wait
-	// for the answers to the requests already read: e.g. closing
-	// tools.Options.StopWaiting, so that waiting calls answer at once.
+	// for the responses to the requests already read: e.g. closing
+	// tools.Options.StopWaiting, so that waiting calls respond at once.
 	EndOfInput func()
 	// DrainTimeout bounds that wait (default DefaultDrainTimeout).
 	DrainTimeout time.Duration
