@@ -67,24 +67,21 @@ func DefaultLimits() Limits {
 // withDefaults returns l with every zero field set to its default.
 func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
-	set := func(v *int, def int) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	setD := func(v *time.Duration, def time.Duration) {
-		if *v <= 0 {
-			*v = def
-		}
-	}
-	set(&l.MaxStreamsPerKey, d.MaxStreamsPerKey)
-	set(&l.MaxInflightPerSession, d.MaxInflightPerSession)
-	set(&l.MaxSessions, d.MaxSessions)
-	set(&l.MaxSessionsPerKey, d.MaxSessionsPerKey)
-	setD(&l.WriteTimeout, d.WriteTimeout)
-	setD(&l.KeepAliveInterval, d.KeepAliveInterval)
-	setD(&l.SessionIdleTimeout, d.SessionIdleTimeout)
+	orDefault(&l.MaxStreamsPerKey, d.MaxStreamsPerKey)
+	orDefault(&l.MaxInflightPerSession, d.MaxInflightPerSession)
+	orDefault(&l.MaxSessions, d.MaxSessions)
+	orDefault(&l.MaxSessionsPerKey, d.MaxSessionsPerKey)
+	orDefault(&l.WriteTimeout, d.WriteTimeout)
+	orDefault(&l.KeepAliveInterval, d.KeepAliveInterval)
+	orDefault(&l.SessionIdleTimeout, d.SessionIdleTimeout)
 	return l
+}
+
+// orDefault sets *v to def unless *v is positive.
+func orDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
 }
 
 // Names of the caps as their flags and the refusals metric name them.
@@ -121,17 +118,15 @@ func (h *Handler) refuse(w http.ResponseWriter, id json.RawMessage, why refusal)
 	if len(id) == 0 {
 		id = json.RawMessage("null")
 	}
+	type rpcError struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
 	body, _ := json.Marshal(struct {
 		JSONRPC string          `json:"jsonrpc"`
 		ID      json.RawMessage `json:"id"`
-		Error   struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}{JSONRPC: "2.0", ID: id, Error: struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	}{rpcServerError, why.msg}})
+		Error   rpcError        `json:"error"`
+	}{"2.0", id, rpcError{rpcServerError, why.msg}})
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if why.status == http.StatusServiceUnavailable || why.status == http.StatusTooManyRequests {
@@ -141,26 +136,32 @@ func (h *Handler) refuse(w http.ResponseWriter, id json.RawMessage, why refusal)
 	_, _ = w.Write(append(body, '\n'))
 }
 
-// Refusals of each cap, with the flag that sets it.
+// Refusals of each cap: the message names the flag that sets it.
 
 func tooManySessions(max int) refusal {
-	return refusal{http.StatusServiceUnavailable, capMaxSessions,
-		fmt.Sprintf("the server holds its most sessions (%d, --max-sessions): retry later, or end sessions you no longer use with DELETE", max)}
+	return pastCap(http.StatusServiceUnavailable, capMaxSessions, max,
+		"the server holds its most sessions", "retry later, or end sessions you no longer use with DELETE")
 }
 
 func tooManySessionsForKey(max int) refusal {
-	return refusal{http.StatusTooManyRequests, capMaxSessionsPerKey,
-		fmt.Sprintf("this key holds its most sessions (%d, --max-sessions-per-key): end sessions you no longer use with DELETE, or retry later", max)}
+	return pastCap(http.StatusTooManyRequests, capMaxSessionsPerKey, max,
+		"this key holds its most sessions", "end sessions you no longer use with DELETE, or retry later")
 }
 
 func tooManyStreamsForKey(max int) refusal {
-	return refusal{http.StatusTooManyRequests, capMaxStreamsPerKey,
-		fmt.Sprintf("this key holds its most open streams (%d, --max-streams-per-key): close a stream first", max)}
+	return pastCap(http.StatusTooManyRequests, capMaxStreamsPerKey, max,
+		"this key holds its most open streams", "close a stream first")
 }
 
 func tooManyInflight(max int) refusal {
-	return refusal{http.StatusTooManyRequests, capMaxInflightPerSession,
-		fmt.Sprintf("this session has its most requests in flight (%d, --max-inflight-per-session): wait for their responses (read the stream) before sending more", max)}
+	return pastCap(http.StatusTooManyRequests, capMaxInflightPerSession, max,
+		"this session has its most requests in flight", "wait for their responses (read the stream) before sending more")
+}
+
+// pastCap is the refusal by cap, whose value is max: "<full> (<max>,
+// --<cap>): <next>", what is full and what the client can do.
+func pastCap(status int, cap string, max int, full, next string) refusal {
+	return refusal{status, cap, fmt.Sprintf("%s (%d, --%s): %s", full, max, cap, next)}
 }
 
 var draining = refusal{http.StatusServiceUnavailable, capDraining,
