@@ -21,10 +21,10 @@ func TestDrainOrder(t *testing.T) {
 	for _, tc := range transportCases {
 		for _, era := range tc.eras {
 			t.Run(fmt.Sprintf("%s/%s", tc.name, eraName(era)), func(t *testing.T) {
-				bs := startBounded(t, bounded{opts: Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
+				ts := startServerWith(t, setup{opts: Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
 					run: RunOptions{DrainDelay: 1 << 62}}) // ends only when the test says
 				hc := ownClient(t)
-				cs := connect(t, bs.testServer, tc.transport, keyA, era)
+				cs := connect(t, ts, tc.transport, keyA, era)
 
 				type outcome struct {
 					res *sdk.CallToolResult
@@ -36,7 +36,7 @@ func TestDrainOrder(t *testing.T) {
 					waited <- outcome{res, err}
 				}()
 				eventually(t, "the OAuth wait to poll the upstream", func() bool {
-					for _, r := range bs.up.Requests() {
+					for _, r := range ts.up.Requests() {
 						if r.Path == "/agent/integrations/oauth/status" {
 							return true
 						}
@@ -44,7 +44,7 @@ func TestDrainOrder(t *testing.T) {
 					return false
 				})
 
-				bs.stop() // SIGTERM
+				ts.stop() // SIGTERM
 				got := <-waited
 				if got.err != nil {
 					t.Fatalf("the OAuth wait: %v", got.err)
@@ -55,18 +55,18 @@ func TestDrainOrder(t *testing.T) {
 				}
 
 				eventually(t, "/healthz to respond 503", func() bool {
-					return bs.do(t, hc, "GET", HealthPath, "", "", "").status == http.StatusServiceUnavailable
+					return ts.do(t, hc, "GET", HealthPath, "", "", "").status == http.StatusServiceUnavailable
 				})
-				if r := bs.do(t, hc, "GET", HealthPath, "", "", ""); !strings.Contains(r.body, "draining") {
+				if r := ts.do(t, hc, "GET", HealthPath, "", "", ""); !strings.Contains(r.body, "draining") {
 					t.Errorf("/healthz while draining: %d %s", r.status, r.body)
 				}
 				switch {
 				case tc.transport == SSE:
-					if code, body, _ := openStream(t, bs, hc, SSEPath, keyB, ""); code != http.StatusServiceUnavailable || !strings.Contains(body, "shutting down") {
-						t.Errorf("a new session while draining: %d %s", code, body)
+					if r, _ := openStream(t, ts, hc, SSEPath, keyB, ""); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "shutting down") {
+						t.Errorf("a new session while draining: %d %s", r.status, r.body)
 					}
 				case !tc.stateless:
-					r := bs.do(t, hc, "POST", MCPPath, keyB, "", initLegacy)
+					r := ts.do(t, hc, "POST", MCPPath, keyB, "", initLegacy)
 					if r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "shutting down") {
 						t.Errorf("a new session while draining: %d %s", r.status, r.body)
 					}
@@ -76,9 +76,9 @@ func TestDrainOrder(t *testing.T) {
 					t.Fatalf("a call of an existing client while draining: %v %v", err, res)
 				}
 
-				bs.drainDelay <- time.Time{}
-				waitListenerClosed(t, bs.addr)
-				if err := bs.wait(); err != nil {
+				ts.drainDelay <- time.Time{}
+				waitListenerClosed(t, ts.addr)
+				if err := ts.wait(); err != nil {
 					t.Errorf("Run: %v", err)
 				}
 			})

@@ -97,7 +97,7 @@ func TestMetricsExposition(t *testing.T) {
 	defer api.Close()
 
 	m := metrics.New(tools.Names())
-	bs := startBounded(t, bounded{
+	ts := startServerWith(t, setup{
 		opts:    Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey, Limits: Limits{MaxSessionsPerKey: 2}},
 		metrics: m,
 		apiURL:  api.URL,
@@ -107,8 +107,8 @@ func TestMetricsExposition(t *testing.T) {
 	hc := ownClient(t)
 
 	const secretID = "integration-SECRET-77"
-	legacyCS := connect(t, bs.testServer, Streamable, keyA, legacy)
-	modernCS := connect(t, bs.testServer, Streamable, keyA, modern)
+	legacyCS := connect(t, ts, Streamable, keyA, legacy)
+	modernCS := connect(t, ts, Streamable, keyA, modern)
 	for _, cs := range []*sdk.ClientSession{legacyCS, modernCS} {
 		if res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}}); err != nil || res.IsError {
 			t.Fatalf("list_integrations: %v %v", err, res)
@@ -120,11 +120,11 @@ func TestMetricsExposition(t *testing.T) {
 		t.Fatalf("update of an integration not installed: %v %v", err, res)
 	}
 	// A second session of keyA, then a refused third.
-	session := bs.initialize(t, hc, keyA)
-	wantRefusal(t, bs.do(t, hc, "POST", MCPPath, keyA, "", initLegacy), http.StatusTooManyRequests, "max-sessions-per-key")
+	session := ts.initialize(t, hc, keyA)
+	wantRefusal(t, ts.do(t, hc, "POST", MCPPath, keyA, "", initLegacy), http.StatusTooManyRequests, "max-sessions-per-key")
 	// A listening stream of that session.
-	if code, body, _ := openStream(t, bs, hc, MCPPath, keyA, session); code != http.StatusOK {
-		t.Fatalf("GET /mcp: %d %s", code, body)
+	if r, _ := openStream(t, ts, hc, MCPPath, keyA, session); r.status != http.StatusOK {
+		t.Fatalf("GET /mcp: %d %s", r.status, r.body)
 	}
 
 	// The legacy client opens a listening stream of its own, when it will:

@@ -77,8 +77,8 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 func TestShutdownGracePeriodEnds(t *testing.T) {
 	for _, tc := range transportCases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startServerWith(t, Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
-				RunOptions{ShutdownTimeout: 50 * time.Millisecond})
+			ts := startServerWith(t, setup{opts: Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
+				run: RunOptions{ShutdownTimeout: 50 * time.Millisecond}})
 			cs := connect(t, ts, tc.transport, keyA, tc.eras[0])
 			release := ts.up.Hold("/agent/integrations")
 			defer release()

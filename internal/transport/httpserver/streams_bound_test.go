@@ -13,68 +13,60 @@ import (
 	"time"
 )
 
-// openStream opens an event stream (GET path) with key and session ("" for
-// none), and returns its status, and the body for the caller to read or
-// drop; the stream is closed when the test ends.
-func openStream(t *testing.T, bs *boundedServer, hc *http.Client, path, key, session string) (int, string, io.ReadCloser) {
+// openStream opens an event stream (GET path) with key and session (""
+// for none). It returns the response, with the body read whole unless the
+// stream opened, and the body for the caller to read or drop; the stream is
+// closed when the test ends.
+func openStream(t *testing.T, ts *testServer, hc *http.Client, path, key, session string) (reply, io.ReadCloser) {
 	t.Helper()
-	req, _ := http.NewRequestWithContext(t.Context(), "GET", bs.url+path, nil)
+	req := ts.request(t, "GET", path, key, session, "")
 	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Authorization", "Bearer "+key)
-	if session != "" {
-		req.Header.Set("Mcp-Session-Id", session)
-		req.Header.Set("Mcp-Protocol-Version", legacy)
-	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { resp.Body.Close() })
+	r := reply{status: resp.StatusCode, header: resp.Header}
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b), resp.Body
+		r.body = string(b)
 	}
-	return resp.StatusCode, "", resp.Body
+	return r, resp.Body
 }
 
 // Past --max-streams-per-key a key's next stream gets 429 naming the flag,
 // on both transports; another key is not affected, and a closed stream gives
 // its place back.
 func TestStreamsPerKeyCap(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		transport Transport
-	}{{"sse", SSE}, {"streamable", Streamable}} {
-		t.Run(tc.name, func(t *testing.T) {
-			bs := startBounded(t, bounded{opts: Options{Transport: tc.transport, Loopback: true, DefaultKey: defaultKey,
-				Limits: Limits{MaxStreamsPerKey: 2}}})
-			hc := ownClient(t)
-			path, session := SSEPath, ""
-			if tc.transport == Streamable {
-				path, session = MCPPath, bs.initialize(t, hc, keyA)
+	forEachSessionTransport(t, func(t *testing.T, tc transportCase) {
+		ts := startServerWith(t, setup{opts: Options{Transport: tc.transport, Loopback: true, DefaultKey: defaultKey,
+			Limits: Limits{MaxStreamsPerKey: 2}}})
+		hc := ownClient(t)
+		path, session := SSEPath, ""
+		if tc.transport == Streamable {
+			path, session = MCPPath, ts.initialize(t, hc, keyA)
+		}
+		_, first := openStream(t, ts, hc, path, keyA, session)
+		if r, _ := openStream(t, ts, hc, path, keyA, session); r.status != http.StatusOK {
+			t.Fatalf("second stream: %d %s", r.status, r.body)
+		}
+		r, _ := openStream(t, ts, hc, path, keyA, session)
+		wantRefusal(t, r, http.StatusTooManyRequests, "max-streams-per-key")
+		if tc.transport == SSE {
+			if r, _ := openStream(t, ts, hc, path, keyB, ""); r.status != http.StatusOK {
+				t.Fatalf("another key's stream: %d %s", r.status, r.body)
 			}
-			_, _, first := openStream(t, bs, hc, path, keyA, session)
-			if code, body, _ := openStream(t, bs, hc, path, keyA, session); code != http.StatusOK {
-				t.Fatalf("second stream: %d %s", code, body)
+		}
+		first.Close()
+		eventually(t, "the closed stream to give its place back", func() bool {
+			r, body := openStream(t, ts, hc, path, keyA, session)
+			if r.status == http.StatusOK {
+				body.Close()
+				return true
 			}
-			code, body, _ := openStream(t, bs, hc, path, keyA, session)
-			wantRefusal(t, reply{status: code, header: http.Header{"Retry-After": {"x"}}, body: body}, http.StatusTooManyRequests, "max-streams-per-key")
-			if tc.transport == SSE {
-				if code, body, _ := openStream(t, bs, hc, path, keyB, ""); code != http.StatusOK {
-					t.Fatalf("another key's stream: %d %s", code, body)
-				}
-			}
-			first.Close()
-			eventually(t, "the closed stream to give its place back", func() bool {
-				code, _, body := openStream(t, bs, hc, path, keyA, session)
-				if code == http.StatusOK {
-					body.Close()
-					return true
-				}
-				return false
-			})
+			return false
 		})
-	}
+	})
 }
 
 // Past --max-inflight-per-session a session's next request gets 429 with
@@ -82,78 +74,73 @@ func TestStreamsPerKeyCap(t *testing.T) {
 // responds 202 before the call runs) and on streamable HTTP with sessions.
 // Once the calls have their responses, the session takes requests again.
 func TestInflightPerSessionCap(t *testing.T) {
-	for _, tc := range []struct {
-		name      string
-		transport Transport
-	}{{"sse", SSE}, {"streamable", Streamable}} {
-		t.Run(tc.name, func(t *testing.T) {
-			bs := startBounded(t, bounded{opts: Options{Transport: tc.transport, Loopback: true, DefaultKey: defaultKey,
-				Limits: Limits{MaxInflightPerSession: 2}}})
-			hc := ownClient(t)
-			release := bs.up.Hold("/agent/integrations")
-			defer release()
-			call := func(id int) string {
-				return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`, id)
-			}
-			var post func(body string) reply
-			var responded func(n int)
-			switch tc.transport {
-			case SSE:
-				endpoint, events := openSSEEvents(t, bs, hc, keyA)
-				post = func(body string) reply { return bs.do(t, hc, "POST", endpoint, keyA, "", body) }
-				responded = func(n int) {
-					for range n {
-						<-events
-					}
-				}
-			default:
-				session := bs.initialize(t, hc, keyA)
-				var wg sync.WaitGroup
-				t.Cleanup(wg.Wait)
-				done := make(chan struct{}, 8)
-				post = func(body string) reply {
-					if !strings.Contains(body, `"id":3`) && !strings.Contains(body, `"id":4`) {
-						wg.Go(func() { bs.do(t, hc, "POST", MCPPath, keyA, session, body); done <- struct{}{} })
-						return reply{status: http.StatusAccepted}
-					}
-					return bs.do(t, hc, "POST", MCPPath, keyA, session, body)
-				}
-				responded = func(n int) {
-					for range n {
-						<-done
-					}
+	forEachSessionTransport(t, func(t *testing.T, tc transportCase) {
+		ts := startServerWith(t, setup{opts: Options{Transport: tc.transport, Loopback: true, DefaultKey: defaultKey,
+			Limits: Limits{MaxInflightPerSession: 2}}})
+		hc := ownClient(t)
+		release := ts.up.Hold("/agent/integrations")
+		defer release()
+		call := func(id int) string {
+			return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`, id)
+		}
+		var post func(body string) reply
+		var responded func(n int)
+		switch tc.transport {
+		case SSE:
+			endpoint, events := openSSEEvents(t, ts, hc, keyA)
+			post = func(body string) reply { return ts.do(t, hc, "POST", endpoint, keyA, "", body) }
+			responded = func(n int) {
+				for range n {
+					<-events
 				}
 			}
-			for i := 1; i <= 2; i++ {
-				if r := post(call(i)); r.status != http.StatusAccepted {
-					t.Fatalf("call %d: %d %s", i, r.status, r.body)
+		default:
+			session := ts.initialize(t, hc, keyA)
+			var wg sync.WaitGroup
+			t.Cleanup(wg.Wait)
+			done := make(chan struct{}, 8)
+			post = func(body string) reply {
+				if !strings.Contains(body, `"id":3`) && !strings.Contains(body, `"id":4`) {
+					wg.Go(func() { ts.do(t, hc, "POST", MCPPath, keyA, session, body); done <- struct{}{} })
+					return reply{status: http.StatusAccepted}
+				}
+				return ts.do(t, hc, "POST", MCPPath, keyA, session, body)
+			}
+			responded = func(n int) {
+				for range n {
+					<-done
 				}
 			}
-			for range 2 {
-				<-bs.up.Entered // both calls are at the upstream
+		}
+		for i := 1; i <= 2; i++ {
+			if r := post(call(i)); r.status != http.StatusAccepted {
+				t.Fatalf("call %d: %d %s", i, r.status, r.body)
 			}
-			r := post(call(3))
-			wantRefusal(t, r, http.StatusTooManyRequests, "max-inflight-per-session")
-			if id, _, _ := rpcError(t, r.body); string(id) != "3" {
-				t.Errorf("the refusal's id is %s, want 3", id)
-			}
-			release()
-			responded(2)
-			if r := post(call(4)); r.status != http.StatusAccepted && r.status != http.StatusOK {
-				t.Fatalf("a call once the others had their responses: %d %s", r.status, r.body)
-			}
-		})
-	}
+		}
+		for range 2 {
+			<-ts.up.Entered // both calls are at the upstream
+		}
+		r := post(call(3))
+		wantRefusal(t, r, http.StatusTooManyRequests, "max-inflight-per-session")
+		if id, _, _ := rpcError(t, r.body); string(id) != "3" {
+			t.Errorf("the refusal's id is %s, want 3", id)
+		}
+		release()
+		responded(2)
+		if r := post(call(4)); r.status != http.StatusAccepted && r.status != http.StatusOK {
+			t.Fatalf("a call once the others had their responses: %d %s", r.status, r.body)
+		}
+	})
 }
 
 // openSSEEvents opens an SSE session with key and returns its message
 // endpoint and a channel that receives each JSON-RPC response the stream
 // delivers.
-func openSSEEvents(t *testing.T, bs *boundedServer, hc *http.Client, key string) (string, <-chan string) {
+func openSSEEvents(t *testing.T, ts *testServer, hc *http.Client, key string) (string, <-chan string) {
 	t.Helper()
-	code, body, stream := openStream(t, bs, hc, SSEPath, key, "")
-	if code != http.StatusOK {
-		t.Fatalf("GET /sse: %d %s", code, body)
+	r, stream := openStream(t, ts, hc, SSEPath, key, "")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET /sse: %d %s", r.status, r.body)
 	}
 	sc := bufio.NewScanner(stream)
 	endpoint := ""
@@ -201,15 +188,15 @@ func (l smallBuffers) Accept() (net.Conn, error) {
 // openUnread opens an SSE stream over a raw connection with a small
 // receive buffer, reads up to its endpoint event, and returns the message
 // endpoint; from then on the client reads nothing.
-func openUnread(t *testing.T, bs *boundedServer) string {
+func openUnread(t *testing.T, ts *testServer) string {
 	t.Helper()
-	conn, err := net.Dial("tcp", bs.addr)
+	conn, err := net.Dial("tcp", ts.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
 	_ = conn.(*net.TCPConn).SetReadBuffer(4 << 10)
-	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\nAuthorization: Bearer %s\r\n\r\n", SSEPath, bs.addr, keyA)
+	fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\nAuthorization: Bearer %s\r\n\r\n", SSEPath, ts.addr, keyA)
 	br := bufio.NewReader(conn)
 	for {
 		line, err := br.ReadString('\n')
@@ -229,85 +216,83 @@ func openUnread(t *testing.T, bs *boundedServer) string {
 // would time out). Each tools/list response is about 10 KiB: the small
 // buffers fill and a write blocks.
 func TestUnreadStreamEnds(t *testing.T) {
-	list := `{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`
 	t.Run("write deadline", func(t *testing.T) {
-		bs := startBounded(t, bounded{
-			opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey,
-				Limits: Limits{WriteTimeout: 50 * time.Millisecond, MaxInflightPerSession: 1000}},
-			run:  RunOptions{ShutdownTimeout: time.Hour},
-			wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
-		})
-		endpoint := openUnread(t, bs)
-		hc := ownClient(t)
-		for i := 0; ; i++ {
-			r := bs.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(list, i))
-			if r.status == http.StatusNotFound {
-				break // the stream ended, and its session with it
-			}
-			if r.status != http.StatusAccepted {
-				t.Fatalf("POST /message: %d %s", r.status, r.body)
-			}
-			if i > 100000 {
-				t.Fatal("the stream never ended")
-			}
-		}
-		bs.stop()
-		if err := bs.wait(); err != nil {
+		ts, endpoint := startUnread(t, Limits{WriteTimeout: 50 * time.Millisecond, MaxInflightPerSession: 1000})
+		postUntil(t, ts, endpoint, http.StatusNotFound) // the stream ended, and its session with it
+		ts.stop()
+		if err := ts.wait(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
 	})
 	t.Run("shutdown", func(t *testing.T) {
-		bs := startBounded(t, bounded{
-			opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey,
-				Limits: Limits{WriteTimeout: time.Hour, MaxInflightPerSession: 8}},
-			run:  RunOptions{ShutdownTimeout: time.Hour},
-			wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
-		})
-		endpoint := openUnread(t, bs)
-		hc := ownClient(t)
+		ts, endpoint := startUnread(t, Limits{WriteTimeout: time.Hour, MaxInflightPerSession: 8})
 		// Post until the session's calls in flight reach the cap: its
 		// stream no longer delivers, it is stuck in a write.
-		for i := 0; ; i++ {
-			r := bs.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(list, i))
-			if r.status == http.StatusTooManyRequests {
-				break
-			}
-			if r.status != http.StatusAccepted {
-				t.Fatalf("POST /message: %d %s", r.status, r.body)
-			}
-		}
-		bs.stop()
-		if err := bs.wait(); err != nil {
+		postUntil(t, ts, endpoint, http.StatusTooManyRequests)
+		ts.stop()
+		if err := ts.wait(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
 	})
 }
 
+// startUnread serves SSE with limits, an hour's grace period and small
+// buffers, and opens a stream that is then never read (openUnread); it
+// returns the server and the stream's message endpoint.
+func startUnread(t *testing.T, limits Limits) (*testServer, string) {
+	t.Helper()
+	ts := startServerWith(t, setup{
+		opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey, Limits: limits},
+		run:  RunOptions{ShutdownTimeout: time.Hour},
+		wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
+	})
+	return ts, openUnread(t, ts)
+}
+
+// postUntil posts tools/list requests to an SSE session's endpoint until
+// one gets status; each before it must get 202.
+func postUntil(t *testing.T, ts *testServer, endpoint string, status int) {
+	t.Helper()
+	hc := ownClient(t)
+	for i := 0; ; i++ {
+		r := ts.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`, i))
+		if r.status == status {
+			return
+		}
+		if r.status != http.StatusAccepted {
+			t.Fatalf("POST /message: %d %s", r.status, r.body)
+		}
+		if i > 100000 {
+			t.Fatalf("no %d after %d requests", status, i)
+		}
+	}
+}
+
 // --max-connections holds on the listener: with two connections open, a
 // third is not served until one of them closes.
 func TestConnectionCap(t *testing.T) {
-	bs := startBounded(t, bounded{opts: Options{Transport: Streamable, Stateless: true, Loopback: true, DefaultKey: defaultKey},
+	ts := startServerWith(t, setup{opts: Options{Transport: Streamable, Stateless: true, Loopback: true, DefaultKey: defaultKey},
 		run: RunOptions{MaxConnections: 2}})
 	var held []net.Conn
 	for range 2 {
-		c, err := net.Dial("tcp", bs.addr)
+		c, err := net.Dial("tcp", ts.addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
 		// Each sends a request and keeps its connection open.
-		fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", bs.addr)
+		fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", ts.addr)
 		if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err != nil || resp.StatusCode != 200 {
 			t.Fatalf("healthz on a held connection: %v %v", resp, err)
 		}
 		held = append(held, c)
 	}
-	third, err := net.Dial("tcp", bs.addr) // the kernel completes the handshake
+	third, err := net.Dial("tcp", ts.addr) // the kernel completes the handshake
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer third.Close()
-	fmt.Fprintf(third, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", bs.addr)
+	fmt.Fprintf(third, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", ts.addr)
 	served := make(chan error, 1)
 	go func() {
 		_, err := http.ReadResponse(bufio.NewReader(third), nil)
