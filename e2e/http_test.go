@@ -87,25 +87,17 @@ func TestHTTPDrainsOnSIGTERM(t *testing.T) {
 	s := serve(t, api, nil, "http", "--drain-delay", "1h", "--log-level", "debug")
 	defer s.kill(t)
 	cs := s.connect(t, clientKey, sdkEras[0].version) // legacy: a session
-	type outcome struct {
-		res *sdk.CallToolResult
-		err error
-	}
-	waited := make(chan outcome, 1)
-	go func() {
-		res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "get_oauth_status", Arguments: map[string]any{"provider": "github", "waitSeconds": 50}})
-		waited <- outcome{res, err}
-	}()
+	waited := testutil.CallInBackground(t.Context(), cs, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 50})
 	// The wait has read a status and is waiting for the next poll.
 	s.waitForLog(t, `"msg":"upstream request"`, `"path":"/agent/integrations/oauth/status"`)
 
 	s.terminate(t)
 	got := <-waited
-	if got.err != nil || got.res.IsError || len(got.res.Content) != 2 || !strings.Contains(sdkText(got.res), "connected") {
-		t.Fatalf("the OAuth wait's response: %v %s", got.err, sdkText(got.res))
+	if got.Err != nil || got.Result.IsError || len(got.Result.Content) != 2 || !strings.Contains(sdkText(got.Result), "connected") {
+		t.Fatalf("the OAuth wait's response: %v %s", got.Err, sdkText(got.Result))
 	}
-	if note, ok := got.res.Content[1].(*sdk.TextContent); !ok || !strings.Contains(note.Text, "call get_oauth_status again") {
-		t.Errorf("no note to call again: %s", sdkText(got.res))
+	if note, ok := got.Result.Content[1].(*sdk.TextContent); !ok || !strings.Contains(note.Text, "call get_oauth_status again") {
+		t.Errorf("no note to call again: %s", sdkText(got.Result))
 	}
 	s.waitForLog(t, "draining")
 	if resp := request(t, http.MethodGet, s.base+"/healthz", nil, ""); resp.StatusCode != http.StatusServiceUnavailable {

@@ -1,12 +1,13 @@
 // Package testutil holds helpers shared by the tests of several packages:
 // a buffer safe for concurrent writers, a recording upstream that serves
-// the sandbox emulator of the Alfe API, the protocol eras, whether the race
-// detector is on, and the shared test table of tool calls (toolcalls.go).
-// It is imported by tests only.
+// the sandbox emulator of the Alfe API, the protocol eras, a tool call made
+// in the background, whether the race detector is on, and the shared test
+// table of tool calls (toolcalls.go). It is imported by tests only.
 package testutil
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 )
@@ -110,6 +112,25 @@ func Eras() []Era {
 		// What most hosts in the field speak: initialize, then a session.
 		{Name: "legacy", Version: mcp.ProtocolVersion20251125, Opts: []client.ClientOption{client.WithProtocolVersion(mcp.ProtocolVersion20251125)}},
 	}
+}
+
+// CallOutcome is what a tool call made in the background ended with: its
+// result, or the error of its round trip.
+type CallOutcome struct {
+	Result *sdk.CallToolResult // nil when Err is set
+	Err    error
+}
+
+// CallInBackground calls tool with args over cs in a goroutine of its own,
+// for a test that acts while the call runs (stops the server, cancels,
+// releases the upstream); the channel receives the call's outcome.
+func CallInBackground(ctx context.Context, cs *sdk.ClientSession, tool string, args map[string]any) <-chan CallOutcome {
+	out := make(chan CallOutcome, 1)
+	go func() {
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
+		out <- CallOutcome{res, err}
+	}()
+	return out
 }
 
 // RaceEnabled reports whether the test binary runs under the race

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // The order of a shutdown with a drain delay, over each transport: when
@@ -26,15 +28,7 @@ func TestDrainOrder(t *testing.T) {
 				hc := ownClient(t)
 				cs := connect(t, ts, tc.transport, keyA, era)
 
-				type outcome struct {
-					res *sdk.CallToolResult
-					err error
-				}
-				waited := make(chan outcome, 1)
-				go func() {
-					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "get_oauth_status", Arguments: map[string]any{"provider": "github", "waitSeconds": 50}})
-					waited <- outcome{res, err}
-				}()
+				waited := testutil.CallInBackground(t.Context(), cs, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 50})
 				eventually(t, "the OAuth wait to poll the upstream", func() bool {
 					for _, r := range ts.up.Requests() {
 						if r.Path == "/agent/integrations/oauth/status" {
@@ -46,11 +40,11 @@ func TestDrainOrder(t *testing.T) {
 
 				ts.stop() // SIGTERM
 				got := <-waited
-				if got.err != nil {
-					t.Fatalf("the OAuth wait: %v", got.err)
+				if got.Err != nil {
+					t.Fatalf("the OAuth wait: %v", got.Err)
 				}
-				text := allText(got.res)
-				if got.res.IsError || !strings.Contains(text, `"connected":false`) || !strings.Contains(text, "call get_oauth_status again") {
+				text := allText(got.Result)
+				if got.Result.IsError || !strings.Contains(text, `"connected":false`) || !strings.Contains(text, "call get_oauth_status again") {
 					t.Fatalf("the OAuth wait's result is %q, want its last status and a note to ask again", text)
 				}
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // waitListenerClosed returns once addr refuses connections: the server has
@@ -39,15 +41,7 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 				release := ts.up.Hold("/agent/integrations")
 				defer release()
 
-				type outcome struct {
-					res *sdk.CallToolResult
-					err error
-				}
-				done := make(chan outcome, 1)
-				go func() {
-					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}})
-					done <- outcome{res, err}
-				}()
+				done := testutil.CallInBackground(t.Context(), cs, "list_integrations", map[string]any{})
 				<-ts.up.Entered // the call is at the upstream
 
 				ts.stop()
@@ -55,11 +49,11 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 				release()
 
 				got := <-done
-				if got.err != nil {
-					t.Fatalf("the call in flight failed: %v", got.err)
+				if got.Err != nil {
+					t.Fatalf("the call in flight failed: %v", got.Err)
 				}
-				if got.res.IsError || !strings.Contains(resultText(got.res), "memory") {
-					t.Fatalf("the call in flight: %s", resultText(got.res))
+				if got.Result.IsError || !strings.Contains(resultText(got.Result), "memory") {
+					t.Fatalf("the call in flight: %s", resultText(got.Result))
 				}
 				if err := ts.wait(); err != nil {
 					t.Errorf("Run: %v", err)
