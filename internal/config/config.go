@@ -48,14 +48,15 @@ type Config struct {
 	DrainDelay      Duration `json:"drainDelay"`      // listening on, /healthz 503, after SIGINT/SIGTERM
 	ShutdownTimeout Duration `json:"shutdownTimeout"` // grace period for calls in flight once the listener closes
 	MetricsAddr     string   `json:"metricsAddr"`     // Prometheus metrics listener; "" for none
-	// Limits of the HTTP transports (see httpserver.Limits).
-	MaxConnections        int      `json:"maxConnections"`
-	MaxStreamsPerKey      int      `json:"maxStreamsPerKey"`
-	MaxInflightPerSession int      `json:"maxInflightPerSession"`
-	WriteTimeout          Duration `json:"writeTimeout"`
-	SessionIdleTimeout    Duration `json:"sessionIdleTimeout"`
-	MaxSessions           int      `json:"maxSessions"`
-	MaxSessionsPerKey     int      `json:"maxSessionsPerKey"`
+	// Limits of the HTTP transports (see httpserver.Limits and
+	// httpserver.RunOptions); each is 1 or more.
+	MaxConnections        int      `json:"maxConnections"`        // connections open at once, default DefaultMaxConnections
+	MaxStreamsPerKey      int      `json:"maxStreamsPerKey"`      // event streams one key holds open; past it 429
+	MaxInflightPerSession int      `json:"maxInflightPerSession"` // requests of one session whose responses are not yet delivered; past it 429
+	WriteTimeout          Duration `json:"writeTimeout"`          // time limit of one write to a client (a response, an event)
+	SessionIdleTimeout    Duration `json:"sessionIdleTimeout"`    // a streamable HTTP session unused this long ends
+	MaxSessions           int      `json:"maxSessions"`           // streamable HTTP sessions live at once; past it 503
+	MaxSessionsPerKey     int      `json:"maxSessionsPerKey"`     // sessions one key holds; past it 429
 	// ConfirmKeyFile holds a secret shared by replicas to sign the removal
 	// confirmations that clients echo back; random per process when empty.
 	ConfirmKeyFile string   `json:"confirmKeyFile"`

@@ -118,7 +118,7 @@ func Eras() []Era {
 // result, or the error of its round trip.
 type CallOutcome struct {
 	Result *sdk.CallToolResult // nil when Err is set
-	Err    error
+	Err    error               // the round trip's error: the call got no result
 }
 
 // CallInBackground calls tool with args over cs in a goroutine of its own,

@@ -31,11 +31,15 @@ func newDeadlineWriter(w http.ResponseWriter, timeout time.Duration) *deadlineWr
 // arm moves the write deadline to timeout from now.
 func (w *deadlineWriter) arm() { _ = w.rc.SetWriteDeadline(time.Now().Add(w.timeout)) }
 
+// WriteHeader arms the write deadline, then writes the status line and
+// headers.
 func (w *deadlineWriter) WriteHeader(status int) {
 	w.arm()
 	w.ResponseWriter.WriteHeader(status)
 }
 
+// Write arms the write deadline, then writes p, marked as in progress (see
+// stuckFor) while it blocks.
 func (w *deadlineWriter) Write(p []byte) (int, error) {
 	w.arm()
 	w.writing.Store(time.Now().UnixNano())
