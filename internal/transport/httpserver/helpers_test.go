@@ -69,6 +69,10 @@ type setup struct {
 	wrap func(net.Listener) net.Listener
 	// apiURL, when set, is the Alfe API instead of the recorder.
 	apiURL string
+	// unregistering, when set, runs in mcp-go's unregister hook of every
+	// session, after the transport's own hook: the session has left the
+	// transport's table, and mcp-go still knows it until this returns.
+	unregistering func(id string)
 }
 
 // startServer serves the catalogue over opts' transport against a fresh
@@ -112,6 +116,9 @@ func startServerWith(t *testing.T, s setup) *testServer {
 			prev(id)
 			ts.ended <- id
 		}
+	}
+	if s.unregistering != nil {
+		onSessionEnd(srv, s.unregistering) // after the transport's own hook
 	}
 	s.run.afterDrainDelay = func(time.Duration) <-chan time.Time { return ts.drainDelay }
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

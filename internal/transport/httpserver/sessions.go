@@ -23,6 +23,13 @@ type sseSession struct {
 	id      string
 	key     fingerprint
 	pending atomic.Int64 // requests posted whose responses are not yet flushed
+	// mu is held for reading while a POST hands a message to mcp-go, and
+	// for writing to set ended, from mcp-go's unregister hook, which runs
+	// before mcp-go forgets the session. So a message either reaches the
+	// session while mcp-go still knows it, or finds it ended and gets 404
+	// like any unknown session (mcp-go's own response would be a 400).
+	mu    sync.RWMutex
+	ended bool
 }
 
 // owe adds n responses owed (n may be negative); the count never drops
@@ -67,10 +74,18 @@ func (s *sseSessions) add(sess *sseSession) {
 	s.mu.Unlock()
 }
 
+// remove ends the session id, if it is open, once the messages being
+// handed to mcp-go have reached it (see sseSession.mu).
 func (s *sseSessions) remove(id string) {
 	s.mu.Lock()
+	sess := s.byID[id]
 	delete(s.byID, id)
 	s.mu.Unlock()
+	if sess != nil {
+		sess.mu.Lock()
+		sess.ended = true
+		sess.mu.Unlock()
+	}
 }
 
 // lookup returns the session id if it exists and was opened with key.

@@ -53,6 +53,10 @@ func newSSETransport(srv *server.MCPServer, keys keyPolicy, h *Handler, limits L
 		server.WithSSEEndpoint(SSEPath),
 		server.WithMessageEndpoint(MessagePath),
 	)
+	// A session leaves the table when mcp-go unregisters it, before mcp-go
+	// forgets it (see sseSession.mu); the stream's own end removes it too,
+	// for a stream that never registered.
+	onSessionEnd(srv, t.sessions.remove)
 	return t
 }
 
@@ -121,6 +125,12 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	sess.mu.RLock()
+	defer sess.mu.RUnlock() // until mcp-go has the message (see sseSession.mu)
+	if sess.ended {
+		unknownSession(w)
+		return
+	}
 	owed := countMessages(body, rpcShape.isRequest)
 	if !sess.take(owed, t.maxInflight) {
 		t.h.refuse(w, requestID(body), tooManyInflight(int(t.maxInflight)))

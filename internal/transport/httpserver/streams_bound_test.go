@@ -217,18 +217,47 @@ func openUnread(t *testing.T, ts *testServer) string {
 // buffers fill and a write blocks.
 func TestUnreadStreamEnds(t *testing.T) {
 	t.Run("write deadline", func(t *testing.T) {
-		ts, endpoint := startUnread(t, Limits{WriteTimeout: 50 * time.Millisecond, MaxInflightPerSession: 1000})
-		postUntil(t, ts, endpoint, http.StatusNotFound) // the stream ended, and its session with it
+		// The session's end waits in mcp-go's unregister hook while the
+		// test posts to it: the transport has forgotten the session, mcp-go
+		// not yet, and the POST must get 404 (mcp-go's response would be
+		// 202 now, a 400 once it has forgotten the session).
+		unregistering, resume := make(chan struct{}), make(chan struct{})
+		// A second: the stream's blocked write fails after it, and each
+		// response to a POST has as long to be written.
+		ts, endpoint := startUnread(t, setup{
+			opts: Options{Limits: Limits{WriteTimeout: time.Second, MaxInflightPerSession: 1000}},
+			unregistering: func(string) {
+				close(unregistering)
+				<-resume
+			},
+		})
+		// More responses than the buffers hold (the stream may end before
+		// the last is posted).
+		if r := postLists(t, ts, endpoint, 50); r.status != 0 && r.status != http.StatusNotFound {
+			t.Fatalf("POST /message: %d %s", r.status, r.body)
+		}
+		select {
+		case <-unregistering: // the stream ended, and its session with it
+		case <-time.After(time.Minute): // only bounds a hang
+			t.Fatal("the stream never ended")
+		}
+		r := ts.do(t, ownClient(t), "POST", endpoint, keyA, "", `{"jsonrpc":"2.0","id":"late","method":"tools/list"}`)
+		close(resume)
+		if r.status != http.StatusNotFound {
+			t.Errorf("POST /message once the stream ended: %d %s, want 404", r.status, r.body)
+		}
 		ts.stop()
 		if err := ts.wait(); err != nil {
 			t.Fatalf("Run: %v", err)
 		}
 	})
 	t.Run("shutdown", func(t *testing.T) {
-		ts, endpoint := startUnread(t, Limits{WriteTimeout: time.Hour, MaxInflightPerSession: 8})
+		ts, endpoint := startUnread(t, setup{opts: Options{Limits: Limits{WriteTimeout: time.Hour, MaxInflightPerSession: 8}}})
 		// Post until the session's calls in flight reach the cap: its
 		// stream no longer delivers, it is stuck in a write.
-		postUntil(t, ts, endpoint, http.StatusTooManyRequests)
+		if r := postLists(t, ts, endpoint, 100000); r.status != http.StatusTooManyRequests {
+			t.Fatalf("POST /message: %d %s, want 429 at last", r.status, r.body)
+		}
 		ts.stop()
 		if err := ts.wait(); err != nil {
 			t.Fatalf("Run: %v", err)
@@ -236,36 +265,32 @@ func TestUnreadStreamEnds(t *testing.T) {
 	})
 }
 
-// startUnread serves SSE with limits, an hour's grace period and small
-// buffers, and opens a stream that is then never read (openUnread); it
-// returns the server and the stream's message endpoint.
-func startUnread(t *testing.T, limits Limits) (*testServer, string) {
+// startUnread serves SSE as s says (its transport, key and listener set
+// here), with small buffers and an hour's grace period, and opens a stream
+// that is then never read (openUnread); it returns the server and the
+// stream's message endpoint.
+func startUnread(t *testing.T, s setup) (*testServer, string) {
 	t.Helper()
-	ts := startServerWith(t, setup{
-		opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey, Limits: limits},
-		run:  RunOptions{ShutdownTimeout: time.Hour},
-		wrap: func(ln net.Listener) net.Listener { return smallBuffers{ln} },
-	})
+	s.opts.Transport, s.opts.Loopback, s.opts.DefaultKey = SSE, true, defaultKey
+	s.run = RunOptions{ShutdownTimeout: time.Hour}
+	s.wrap = func(ln net.Listener) net.Listener { return smallBuffers{ln} }
+	ts := startServerWith(t, s)
 	return ts, openUnread(t, ts)
 }
 
-// postUntil posts tools/list requests to an SSE session's endpoint until
-// one gets status; each before it must get 202.
-func postUntil(t *testing.T, ts *testServer, endpoint string, status int) {
+// postLists posts up to n tools/list requests to an SSE session's
+// endpoint and returns the first response that is not 202 (a zero reply
+// when every one is).
+func postLists(t *testing.T, ts *testServer, endpoint string, n int) reply {
 	t.Helper()
 	hc := ownClient(t)
-	for i := 0; ; i++ {
+	for i := range n {
 		r := ts.do(t, hc, "POST", endpoint, keyA, "", fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`, i))
-		if r.status == status {
-			return
-		}
 		if r.status != http.StatusAccepted {
-			t.Fatalf("POST /message: %d %s", r.status, r.body)
-		}
-		if i > 100000 {
-			t.Fatalf("no %d after %d requests", status, i)
+			return r
 		}
 	}
+	return reply{}
 }
 
 // --max-connections holds on the listener: with two connections open, a
