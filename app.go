@@ -12,6 +12,7 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
 	"github.com/alfe-mcp/alfe-mcp/internal/logging"
+	"github.com/alfe-mcp/alfe-mcp/internal/metrics"
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
@@ -66,6 +67,11 @@ type serving struct {
 	// shared one (the HTTP transports: each request carries its key), and
 	// the app may start without a configured key.
 	clientFor func(shared *apiclient.Client) tools.ClientFunc
+	// stopWaiting, once closed, ends the calls that only wait (see
+	// tools.Options.StopWaiting); nil: never.
+	stopWaiting <-chan struct{}
+	// metrics, when set, collects the server's metrics.
+	metrics *metrics.Metrics
 }
 
 // newServingApp is newApp for a transport that serves as s says.
@@ -91,7 +97,7 @@ func newServingApp(e env, cfg config.Config, s serving) (*app, error) {
 		UserAgent:   "alfe-mcp/" + buildVersion(),
 		Timeout:     time.Duration(cfg.Timeout),
 		MaxAttempts: cfg.Retries,
-		Observe:     tools.ObserveExchanges(logger),
+		Observe:     s.metrics.Exchanges(tools.ObserveExchanges(logger)),
 	})
 	if err != nil {
 		closeSandbox(sb)
@@ -101,7 +107,9 @@ func newServingApp(e env, cfg config.Config, s serving) (*app, error) {
 	if s.clientFor != nil {
 		clientFunc = s.clientFor(client)
 	}
-	srv, err := tools.NewServer(toolOptions(cfg, clientFunc, logger))
+	opts := toolOptions(cfg, clientFunc, logger)
+	opts.StopWaiting, opts.Metrics = s.stopWaiting, s.metrics
+	srv, err := tools.NewServer(opts)
 	if err != nil {
 		closeSandbox(sb)
 		return nil, err

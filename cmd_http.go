@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
+	"github.com/alfe-mcp/alfe-mcp/internal/metrics"
 	"github.com/alfe-mcp/alfe-mcp/internal/transport/httpserver"
+	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // runHTTP serves MCP over streamable HTTP at /mcp until SIGINT or SIGTERM.
@@ -23,7 +27,12 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 	if err := httpserver.ValidateOrigins(cfg.AllowedOrigins); err != nil {
 		return e.fail(2, "%v", err)
 	}
-	a, err := newServingApp(e, cfg, serving{clientFor: httpserver.RequestClient})
+	var m *metrics.Metrics
+	if cfg.MetricsAddr != "" {
+		m = metrics.New(tools.Names())
+	}
+	// The signal that starts the drain also ends the calls that only wait.
+	a, err := newServingApp(e, cfg, serving{clientFor: httpserver.RequestClient, stopWaiting: ctx.Done(), metrics: m})
 	if err != nil {
 		return e.fail(2, "%v", err)
 	}
@@ -45,7 +54,16 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 		Loopback:       loopback,
 		DefaultKey:     defaultKey,
 		AllowedOrigins: cfg.AllowedOrigins,
-		Logger:         a.logger,
+		Limits: httpserver.Limits{
+			MaxStreamsPerKey:      cfg.MaxStreamsPerKey,
+			MaxInflightPerSession: cfg.MaxInflightPerSession,
+			WriteTimeout:          time.Duration(cfg.WriteTimeout),
+			SessionIdleTimeout:    time.Duration(cfg.SessionIdleTimeout),
+			MaxSessions:           cfg.MaxSessions,
+			MaxSessionsPerKey:     cfg.MaxSessionsPerKey,
+		},
+		Metrics: m,
+		Logger:  a.logger,
 	})
 	if err != nil {
 		ln.Close()
@@ -73,12 +91,54 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 		a.logger.Warn("--stateless applies to the http command only; SSE sessions are always stateful")
 	}
 
+	if m != nil {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, m, a.logger)
+		if err != nil {
+			ln.Close()
+			a.logger.Error("cannot listen for metrics", "addr", cfg.MetricsAddr, "error", err)
+			return 1
+		}
+		defer stopMetrics()
+	}
 	if err := httpserver.Run(ctx, ln, h, httpserver.RunOptions{
+		MaxConnections:  cfg.MaxConnections,
+		DrainDelay:      time.Duration(cfg.DrainDelay),
 		ShutdownTimeout: time.Duration(cfg.ShutdownTimeout),
+		Metrics:         m,
 		Logger:          a.logger,
 	}); err != nil {
 		a.logger.Error("HTTP server stopped", "error", err)
 		return 1
 	}
 	return 0
+}
+
+// serveMetrics serves m at /metrics on addr, a listener of its own (so
+// that the metrics never share the MCP port's exposure), until the
+// returned function stops it.
+func serveMetrics(addr string, m *metrics.Metrics, logger *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: httpserver.ReadHeaderTimeout,
+		ReadTimeout:       httpserver.ReadTimeout,
+		WriteTimeout:      httpserver.ReadTimeout,
+		IdleTimeout:       httpserver.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = srv.Serve(ln)
+	}()
+	logger.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		_ = srv.Close()
+		<-done
+	}, nil
 }

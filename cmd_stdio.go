@@ -10,13 +10,17 @@ import (
 // runStdio serves MCP over stdin and stdout until stdin ends or a signal
 // arrives. Logs go to stderr: stdout carries the protocol.
 func runStdio(ctx context.Context, e env, cfg config.Config) int {
-	a, err := newApp(e, cfg)
+	// The end of input ends the calls that only wait (an OAuth wait responds
+	// with its last status at once); the others get stdio.DefaultDrainTimeout.
+	endOfInput := make(chan struct{})
+	a, err := newServingApp(e, cfg, serving{stopWaiting: endOfInput})
 	if err != nil {
 		return e.fail(2, "%v", err)
 	}
 	defer a.Close()
 	a.logger.Info("alfe-mcp serving on stdio", "version", buildVersion(), "api", a.client.BaseURL(), "read_only", cfg.ReadOnly, "config", cfg.File)
-	if err := stdio.Serve(ctx, a.server, e.stdin, e.stdout, a.logger); err != nil {
+	opts := stdio.Options{Logger: a.logger, EndOfInput: func() { close(endOfInput) }}
+	if err := stdio.ServeWith(ctx, a.server, e.stdin, e.stdout, opts); err != nil {
 		a.logger.Error("stdio server stopped", "error", err)
 		return 1
 	}

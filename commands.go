@@ -51,13 +51,13 @@ func commands() []cmd {
 				"SIGTERM, then let the calls in flight finish. A request with 'Authorization:\n" +
 				"Bearer <agent API key>' uses that key for its calls to the Alfe API; one\n" +
 				"without uses the server's own key, and only on a loopback address.",
-			flags: []config.Group{config.APIFlags, config.ToolFlags, config.HTTPFlags, config.ReplicaFlags, config.LogFlags, config.FileFlags},
+			flags: []config.Group{config.APIFlags, config.ToolFlags, config.HTTPFlags, config.LimitFlags, config.SessionFlags, config.ReplicaFlags, config.LogFlags, config.FileFlags},
 			run:   runHTTP},
 		{name: "sse", summary: "serve MCP over the legacy HTTP+SSE transport (GET /sse)",
 			about: "Serve MCP over the legacy HTTP+SSE transport until SIGINT or SIGTERM: GET /sse\n" +
 				"opens a session's stream, POST /message carries its messages. Keys work as\n" +
 				"for http.",
-			flags: []config.Group{config.APIFlags, config.ToolFlags, config.HTTPFlags, config.LogFlags, config.FileFlags},
+			flags: []config.Group{config.APIFlags, config.ToolFlags, config.HTTPFlags, config.LimitFlags, config.LogFlags, config.FileFlags},
 			run:   runSSE},
 		{name: "call", args: "TOOL [JSON]", maxArgs: 2, summary: "call one tool through the full MCP path and print its result",
 			about: "Call TOOL with the JSON object of its arguments (default {}) through the same\n" +

@@ -72,8 +72,12 @@ type Options struct {
 // Exchange describes one HTTP request to the API (one attempt of a call)
 // and its outcome, as Options.Observe sees it.
 type Exchange struct {
-	Method     string        // request method, e.g. "GET"
-	Path       string        // escaped path, without query
+	Method string // request method, e.g. "GET"
+	Path   string // escaped path, without query
+	// Route is the path's template, with "{integrationId}" where the path
+	// carries an id, e.g. "/agent/integrations/{integrationId}/config":
+	// a label for metrics that never holds what a caller sent.
+	Route      string
 	StatusCode int           // response status; 0 when no response arrived
 	Duration   time.Duration // from sending the request to reading the whole body
 	Attempt    int           // 1 for the first attempt of a call, 2 for its first retry, ...
@@ -179,12 +183,22 @@ func (c *Client) MaxAttempts() int { return c.retry.attempts }
 // CloseIdleConnections closes idle connections of the underlying transport.
 func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
+// Templates of the routes whose path carries an integration's id.
+const (
+	routeIntegration       = "/agent/integrations/{integrationId}"
+	routeIntegrationConfig = "/agent/integrations/{integrationId}/config"
+)
+
 // request is one call of the API.
 type request struct {
 	method string
 	path   []string // unescaped path segments, e.g. {"agent", "integrations", id}
-	query  url.Values
-	body   any // marshalled as JSON when non-nil
+	// route is the path's template when a segment comes from the caller
+	// (routeIntegration, routeIntegrationConfig); empty for a path of
+	// fixed segments, which is its own template.
+	route string
+	query url.Values
+	body  any // marshalled as JSON when non-nil
 }
 
 // do sends r and returns the unwrapped "data" of a 2xx response (nil for an
@@ -208,6 +222,10 @@ func (c *Client) do(ctx context.Context, r request) (json.RawMessage, int, error
 		}
 	}
 	target := c.base + path
+	route := r.route
+	if route == "" {
+		route = "/" + strings.Join(r.path, "/")
+	}
 	if len(r.query) > 0 {
 		target += "?" + r.query.Encode()
 	}
@@ -230,7 +248,7 @@ func (c *Client) do(ctx context.Context, r request) (json.RawMessage, int, error
 		status, data, err := c.exchange(ctx, req, r.method, path)
 		setAttempts(err, attempt)
 		if c.observe != nil {
-			c.observe(ctx, Exchange{Method: r.method, Path: path, StatusCode: status, Duration: time.Since(start), Attempt: attempt, Err: err})
+			c.observe(ctx, Exchange{Method: r.method, Path: path, Route: route, StatusCode: status, Duration: time.Since(start), Attempt: attempt, Err: err})
 		}
 		if attempt >= attempts || !retryable(ctx, r.method, status != 0, err) {
 			return data, status, err

@@ -95,7 +95,7 @@ func (c *Client) InstallIntegration(ctx context.Context, in InstallRequest) (Int
 func (c *Client) GetIntegrationConfig(ctx context.Context, integrationID string) (IntegrationConfig, error) {
 	const method = http.MethodGet
 	path := []string{"agent", "integrations", integrationID, "config"}
-	data, status, err := c.do(ctx, request{method: method, path: path})
+	data, status, err := c.do(ctx, request{method: method, path: path, route: routeIntegrationConfig})
 	if err != nil {
 		return IntegrationConfig{}, err
 	}
@@ -135,7 +135,7 @@ func (c *Client) UpdateIntegrationConfig(ctx context.Context, integrationID stri
 		config = map[string]any{}
 	}
 	body := map[string]any{assumedUpdateBodyConfigField: config}
-	data, status, err := c.do(ctx, request{method: method, path: path, body: body})
+	data, status, err := c.do(ctx, request{method: method, path: path, route: routeIntegration, body: body})
 	if err != nil {
 		return Integration{}, err
 	}
@@ -145,7 +145,7 @@ func (c *Client) UpdateIntegrationConfig(ctx context.Context, integrationID stri
 // RemoveIntegration removes an integration from the agent
 // (DELETE /agent/integrations/{id}). A 404 means it was not installed.
 func (c *Client) RemoveIntegration(ctx context.Context, integrationID string) error {
-	_, _, err := c.do(ctx, request{method: http.MethodDelete, path: []string{"agent", "integrations", integrationID}})
+	_, _, err := c.do(ctx, request{method: http.MethodDelete, path: []string{"agent", "integrations", integrationID}, route: routeIntegration})
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -83,20 +84,29 @@ func startHTTP(bin, apiURL string, stateless bool, args []string, timeout time.D
 	h.exited = make(chan struct{})
 	go func() { cmd.Wait(); close(h.exited) }() //nolint:errcheck
 	// Wait up to 5 s for the port.
+	if err := waitListening(addr, h.exited); err != nil {
+		h.stop()
+		return nil, fmt.Errorf("alfe-mcp http: %w: %s", err, h.stderr)
+	}
+	return h, nil
+}
+
+// waitListening waits up to 5 s for addr to accept connections, unless the
+// process exits first (exited is closed).
+func waitListening(addr string, exited <-chan struct{}) error {
 	for range 500 {
 		select {
-		case <-h.exited:
-			return nil, fmt.Errorf("alfe-mcp http exited at start: %s", h.stderr)
+		case <-exited:
+			return errors.New("exited at start")
 		default:
 		}
 		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
 			c.Close() //nolint:errcheck
-			return h, nil
+			return nil
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	h.stop()
-	return nil, fmt.Errorf("alfe-mcp http did not listen on %s within 5s: %s", addr, h.stderr)
+	return fmt.Errorf("did not listen on %s within 5s", addr)
 }
 
 // post sends one JSON-RPC message and returns the JSON reply (nil for 202)

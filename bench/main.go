@@ -57,6 +57,8 @@ type settings struct {
 	HTTP        string        `json:"http"`
 	ServerArgs  string        `json:"serverArgs"`
 	CallTimeout time.Duration `json:"callTimeout"`
+	Phase       string        `json:"phase"`
+	Flood       floodSettings `json:"flood"`
 }
 
 func parseFlags() settings {
@@ -80,7 +82,17 @@ func parseFlags() settings {
 	flag.StringVar(&s.HTTP, "http", "auto", "streamable HTTP: auto (if the binary has the http command) or off")
 	flag.StringVar(&s.ServerArgs, "server-args", "", "extra flags for alfe-mcp, space-separated (e.g. \"--log-level warn\")")
 	flag.DurationVar(&s.CallTimeout, "timeout", 10*time.Second, "give up on a call after this long")
+	flag.StringVar(&s.Phase, "phase", "perf", "perf: the performance figures of issue 6; flood: what clients that never let go make alfe-mcp http and sse hold (issue 11)")
+	flag.StringVar(&s.Flood.Phases, "flood", "sessions,sse,conns", "flood phases to run, comma-separated")
+	flag.IntVar(&s.Flood.Sessions, "flood-sessions", 50000, "flood sessions: initialize requests, none DELETEd")
+	flag.IntVar(&s.Flood.Calls, "flood-calls", 20000, "flood sse: calls posted to a session whose stream is never read")
+	flag.IntVar(&s.Flood.Conns, "flood-conns", 15000, "flood conns: idle connections")
+	flag.IntVar(&s.Flood.Workers, "flood-workers", 32, "flood: requests or dials in flight at once")
+	flag.DurationVar(&s.Flood.Idle, "flood-idle", 5*time.Second, "flood sessions: --session-idle-timeout, when the binary has it")
 	flag.Parse()
+	if s.Phase == "flood" {
+		s.Floor = false
+	}
 	return s
 }
 
@@ -222,6 +234,19 @@ func run(s settings) error {
 		return err
 	}
 	defer up.close()
+	if s.Phase == "flood" {
+		rs, err := runFlood(bin, up.url, s.Flood)
+		fmt.Printf("\nalfe-mcp flood, %s; binary %s\nmachine: %d CPUs (%s), %s; load avg %s before, %s after\n",
+			rep.Time, bin, rep.Machine.NumCPU, rep.Machine.CPUModel, rep.Machine.GoVersion, rep.LoadBefore, loadAvg())
+		printFlood(os.Stdout, rs)
+		if s.JSONFile != "" {
+			b, _ := json.MarshalIndent(rs, "", "  ")
+			if werr := os.WriteFile(s.JSONFile, append(b, '\n'), 0o644); werr != nil {
+				return werr
+			}
+		}
+		return err
+	}
 	direct := newDirect(up.url, s.CallTimeout)
 
 	// Cold start, alternating alfe-mcp and the floor.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
@@ -72,6 +74,52 @@ func TestHTTPAllowedOrigins(t *testing.T) {
 		}
 	}
 	s.waitForLog(t, `"msg":"http request","method":"POST","path":"/mcp","status":403`)
+}
+
+// TestHTTPDrainsOnSIGTERM: on SIGTERM, alfe-mcp http drains. An OAuth wait
+// in flight responds at once with its last status and a note to call again;
+// while the listener still accepts, /healthz gets 503, and so does a new
+// session. (The drain delay is an hour here and the test kills the process
+// once it has seen the drain; the delay's end is tested in httpserver with
+// an injected clock.)
+func TestHTTPDrainsOnSIGTERM(t *testing.T) {
+	api := testutil.NewRecorder(t)
+	s := serve(t, api, nil, "http", "--drain-delay", "1h", "--log-level", "debug")
+	defer s.kill(t)
+	cs := s.connect(t, clientKey, sdkEras[0].version) // legacy: a session
+	waited := testutil.CallInBackground(t.Context(), cs, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 50})
+	// The wait has read a status and is waiting for the next poll.
+	s.waitForLog(t, `"msg":"upstream request"`, `"path":"/agent/integrations/oauth/status"`)
+
+	s.terminate(t)
+	got := <-waited
+	if got.Err != nil || got.Result.IsError || len(got.Result.Content) != 2 || !strings.Contains(sdkText(got.Result), "connected") {
+		t.Fatalf("the OAuth wait's response: %v %s", got.Err, sdkText(got.Result))
+	}
+	if note, ok := got.Result.Content[1].(*sdk.TextContent); !ok || !strings.Contains(note.Text, "call get_oauth_status again") {
+		t.Errorf("no note to call again: %s", sdkText(got.Result))
+	}
+	s.waitForLog(t, "draining")
+	if resp := request(t, http.MethodGet, s.base+"/healthz", nil, ""); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("/healthz while draining: %d, want 503", resp.StatusCode)
+	}
+	if resp := request(t, http.MethodPost, s.base+"/mcp", map[string]string{"Authorization": "Bearer " + clientKey}, initializeBody); resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a new session while draining: %d, want 503: %s", resp.StatusCode, resp.Body)
+	}
+}
+
+// sdkText joins the text blocks of res ("" for a nil res).
+func sdkText(res *sdk.CallToolResult) string {
+	if res == nil {
+		return ""
+	}
+	var parts []string
+	for _, c := range res.Content {
+		if tc, ok := c.(*sdk.TextContent); ok {
+			parts = append(parts, tc.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
 }
 
 // TestHTTPConfigErrors: a configuration that only the HTTP commands check

@@ -1,7 +1,9 @@
 package e2e
 
 // The binary under test: built once, run as a host or a person runs it, with
-// an environment free of the caller's ALFE_ variables. The tests of the
+// an environment free of the caller's ALFE_ variables; runBinary runs it to
+// its end, while startStdio and serve start a process that the test talks
+// to and watches (its stderr line by line) as it runs. The tests of the
 // binary are split by command: stdio_test.go, http_test.go, sse_test.go,
 // call_test.go, check_test.go and cli_test.go (the other commands, exit
 // statuses, the tools command).
@@ -13,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -242,98 +245,230 @@ func callReaches(t *testing.T, cs *sdk.ClientSession, api *testutil.Recorder, to
 	}
 }
 
-// served is the binary serving http or sse on a free loopback port.
-type served struct {
-	base   string // http://127.0.0.1:port
+// process is one run of the binary that the test watches while it runs:
+// its stderr is read line by line into stderr, and exited is closed once
+// it has exited.
+type process struct {
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *logLines
 	exited chan struct{} // closed when the process has exited
 	err    error         // cmd.Wait's, once exited is closed
-	term   sync.Once     // SIGTERM is sent once: a second one would kill
+	term   sync.Once     // SIGTERM is sent once
+	killed bool          // the test killed it: its exit status says nothing
 }
 
-// serve runs `alfe-mcp command --addr 127.0.0.1:0 --api-url api
-// --log-format json args...` with env, and waits until it logs that it
-// serves. When the test ends it is sent SIGTERM and must exit 0, with no
-// key in its logs.
-func serve(t *testing.T, api *testutil.Recorder, env []string, command string, args ...string) *served {
+// newProcess prepares `alfe-mcp args...` with env (see childEnv); the
+// caller may set its standard input and output before start. Its run is
+// bounded by processLimit.
+func newProcess(t *testing.T, env []string, args ...string) *process {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), processLimit)
 	t.Cleanup(cancel)
-	argv := append([]string{command, "--addr", "127.0.0.1:0", "--api-url", api.URL, "--log-format", "json"}, args...)
-	cmd := exec.CommandContext(ctx, binary(t), argv...)
+	cmd := exec.CommandContext(ctx, binary(t), args...)
 	cmd.Env = childEnv(env...)
-	pipe, err := cmd.StderrPipe()
+	return &process{cmd: cmd, stderr: newLogLines(), exited: make(chan struct{})}
+}
+
+// start starts the process and reads its stderr. When the test ends the
+// process is killed if it still runs (callers that want a clean exit stop it
+// first, in a cleanup of their own).
+func (p *process) start(t *testing.T) {
+	t.Helper()
+	pipe, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &served{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	if err := cmd.Start(); err != nil {
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	url := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pipe)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 		for sc.Scan() {
-			line := sc.Text()
-			s.stderr.Write([]byte(line + "\n"))
-			var rec struct{ Msg, URL string }
-			if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "alfe-mcp serving" {
-				url <- rec.URL
-			}
+			p.stderr.add(sc.Text())
 		}
-		s.err = cmd.Wait()
-		close(s.exited)
+		p.err = p.cmd.Wait() // stderr is read to its end: Wait may close it
+		close(p.exited)
 	}()
-	select {
-	case u := <-url:
-		s.base = strings.TrimSuffix(strings.TrimSuffix(u, "/mcp"), "/sse")
-	case <-s.exited:
-		t.Fatalf("alfe-mcp %s exited: %v\n%s", command, s.err, s.stderr.String())
-	}
 	t.Cleanup(func() {
-		if code := s.stop(t); code != 0 {
-			t.Errorf("exit status %d after SIGTERM, want 0\n%s", code, s.stderr.String())
+		_ = p.cmd.Process.Kill() // nothing when it has exited
+		<-p.exited
+	})
+}
+
+// terminate sends SIGTERM, once: the signal that starts a server's
+// shutdown.
+func (p *process) terminate(t *testing.T) {
+	t.Helper()
+	p.term.Do(func() {
+		if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("SIGTERM: %v", err)
+		}
+	})
+}
+
+// stop sends SIGTERM (once), waits for the exit and returns its status.
+func (p *process) stop(t *testing.T) int {
+	t.Helper()
+	p.terminate(t)
+	return p.wait(t)
+}
+
+// kill ends the process at once, for a test that has seen what it wanted
+// before the process would end by itself; its exit status is then not
+// checked.
+func (p *process) kill(t *testing.T) {
+	t.Helper()
+	p.killed = true
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// wait waits for the process to exit and returns its exit status; it
+// fails the test when the process could not be waited for.
+func (p *process) wait(t *testing.T) int {
+	t.Helper()
+	<-p.exited
+	var exitErr *exec.ExitError
+	if p.err != nil && !errors.As(p.err, &exitErr) {
+		t.Fatalf("wait: %v", p.err)
+	}
+	return p.cmd.ProcessState.ExitCode()
+}
+
+// waitForLog returns the first stderr line that contains every fragment,
+// once the process has logged it; it fails the test if the process exits
+// first. (A process that hangs is killed at processLimit.)
+func (p *process) waitForLog(t *testing.T, fragments ...string) string {
+	t.Helper()
+	for {
+		line, more := p.stderr.find(fragments)
+		if line != "" {
+			return line
+		}
+		select {
+		case <-more:
+		case <-p.exited:
+			if line, _ := p.stderr.find(fragments); line != "" { // logged just before the exit
+				return line
+			}
+			t.Fatalf("exited (%v) before logging %q:\n%s", p.err, fragments, p.stderr)
+		}
+	}
+}
+
+// logLines is a process's stderr, line by line, for several goroutines.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+	more  chan struct{} // closed, and replaced, when a line comes
+}
+
+func newLogLines() *logLines { return &logLines{more: make(chan struct{})} }
+
+// add appends a line and wakes the waiters.
+func (l *logLines) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
+	close(l.more)
+	l.more = make(chan struct{})
+}
+
+// find returns the first line that contains every fragment ("" for none
+// yet), and a channel closed when the next line comes.
+func (l *logLines) find(fragments []string) (string, <-chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		if containsAll(line, fragments) {
+			return line, nil
+		}
+	}
+	return "", l.more
+}
+
+// String returns the lines so far, each ended by a newline.
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var b strings.Builder
+	for _, line := range l.lines {
+		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// containsAll reports whether s contains every one of fragments.
+func containsAll(s string, fragments []string) bool {
+	for _, f := range fragments {
+		if !strings.Contains(s, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// stdioProcess is `alfe-mcp stdio` on pipes the test holds, as a host
+// runs it: the test writes requests to stdin and reads stdout.
+type stdioProcess struct {
+	*process
+	stdin  io.WriteCloser
+	stdout io.Reader // ends when the process and its stdout are done
+}
+
+// startStdio starts `alfe-mcp stdio args...` with env (see childEnv).
+// Its stdout is a pipe of the test's own, so that the test may read it to
+// its end whenever the process exits.
+func startStdio(t *testing.T, env []string, args ...string) *stdioProcess {
+	t.Helper()
+	p := newProcess(t, env, append([]string{"stdio"}, args...)...)
+	stdin, err := p.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not cmd.StdoutPipe, which Wait closes as soon as the process exits,
+	// while the test may still be reading it.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	p.cmd.Stdout = w
+	p.start(t)
+	w.Close() // the child holds its own copy
+	return &stdioProcess{process: p, stdin: stdin, stdout: r}
+}
+
+// served is the binary serving http or sse on a free loopback port.
+type served struct {
+	*process
+	base string // http://127.0.0.1:port
+}
+
+// serve runs `alfe-mcp command --addr 127.0.0.1:0 --api-url api
+// --log-format json --drain-delay 0s args...` with env (args may set those
+// flags again: the last value counts), and waits until it logs that it
+// serves (no drain delay: no load balancer is watching). When the test
+// ends it is sent SIGTERM and must exit 0, unless the test killed it, with
+// no key in its logs.
+func serve(t *testing.T, api *testutil.Recorder, env []string, command string, args ...string) *served {
+	t.Helper()
+	argv := append([]string{command, "--addr", "127.0.0.1:0", "--api-url", api.URL, "--log-format", "json", "--drain-delay", "0s"}, args...)
+	p := newProcess(t, env, argv...)
+	p.start(t)
+	var rec struct{ URL string }
+	if err := json.Unmarshal([]byte(p.waitForLog(t, `"msg":"alfe-mcp serving"`)), &rec); err != nil {
+		t.Fatalf("the serving line: %v", err)
+	}
+	s := &served{process: p, base: strings.TrimSuffix(strings.TrimSuffix(rec.URL, "/mcp"), "/sse")}
+	t.Cleanup(func() {
+		if code := s.stop(t); code != 0 && !s.killed {
+			t.Errorf("exit status %d after SIGTERM, want 0\n%s", code, s.stderr)
 		}
 		noKeyIn(t, "the logs", s.stderr.String())
 	})
 	return s
-}
-
-// stop sends SIGTERM (once), waits for the exit and returns its status.
-func (s *served) stop(t *testing.T) int {
-	t.Helper()
-	s.term.Do(func() { _ = s.cmd.Process.Signal(syscall.SIGTERM) })
-	<-s.exited
-	var exitErr *exec.ExitError
-	if s.err != nil && !errors.As(s.err, &exitErr) {
-		t.Fatalf("wait: %v", s.err)
-	}
-	return s.cmd.ProcessState.ExitCode()
-}
-
-// waitForLog returns once the server has logged a line containing want,
-// waiting on the writes to its stderr, not polling.
-func (s *served) waitForLog(t *testing.T, want string) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.exited:
-			cancel() // nothing more will be written
-		case <-ctx.Done():
-		}
-	}()
-	logged := func() bool { return strings.Contains(s.stderr.String(), want) }
-	if err := s.stderr.Wait(ctx, logged); err != nil && !logged() {
-		select {
-		case <-s.exited:
-			t.Fatalf("exited before logging %q:\n%s", want, s.stderr.String())
-		default:
-			t.Fatalf("no %q in the logs", want)
-		}
-	}
 }
 
 // connect opens an SDK session to the server's endpoint (/sse or /mcp)

@@ -79,29 +79,15 @@ func toolCall(id int, tool, args string) string {
 	return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":%q,"arguments":%s}}`, id, tool, args)
 }
 
-// runSession writes lines to the binary's stdin, waits until every id in
-// wantIDs has its response on stdout, then closes stdin and reads stdout to
-// the end; with no wantIDs it closes stdin right after the last line. Every
-// stdout line must be a JSON-RPC 2.0 message.
+// runSession writes lines to `alfe-mcp stdio args...`'s stdin, waits until
+// every id in wantIDs has its response on stdout, then closes stdin and
+// reads stdout to the end; with no wantIDs it closes stdin right after the
+// last line. Every stdout line must be a JSON-RPC 2.0 message.
 func runSession(t *testing.T, env []string, lines []string, wantIDs []string, args ...string) session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), processLimit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(t), args...)
-	cmd.Env = childEnv(env...)
-	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdoutPipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := startStdio(t, env, args...)
 
 	type line struct {
 		raw string
@@ -111,7 +97,7 @@ func runSession(t *testing.T, env []string, lines []string, wantIDs []string, ar
 	linesCh := make(chan line)
 	go func() {
 		defer close(linesCh)
-		sc := bufio.NewScanner(stdoutPipe)
+		sc := bufio.NewScanner(p.stdout)
 		sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 		for sc.Scan() {
 			l := line{raw: sc.Text()}
@@ -122,12 +108,12 @@ func runSession(t *testing.T, env []string, lines []string, wantIDs []string, ar
 	closeAtOnce := len(wantIDs) == 0
 	go func() {
 		for _, l := range lines {
-			if _, err := io.WriteString(stdin, l+"\n"); err != nil {
+			if _, err := io.WriteString(p.stdin, l+"\n"); err != nil {
 				return
 			}
 		}
 		if closeAtOnce {
-			stdin.Close()
+			p.stdin.Close()
 		}
 	}()
 
@@ -145,7 +131,7 @@ func runSession(t *testing.T, env []string, lines []string, wantIDs []string, ar
 	stdinOpen := !closeAtOnce
 	for stdinOpen || linesCh != nil {
 		if stdinOpen && len(missing()) == 0 {
-			stdin.Close()
+			p.stdin.Close()
 			stdinOpen = false
 		}
 		select {
@@ -153,8 +139,8 @@ func runSession(t *testing.T, env []string, lines []string, wantIDs []string, ar
 			if !ok {
 				linesCh = nil
 				if stdinOpen {
-					t.Errorf("stdout ended before the responses to ids %v\nstderr:\n%s", missing(), stderr.String())
-					stdin.Close()
+					t.Errorf("stdout ended before the responses to ids %v\nstderr:\n%s", missing(), p.stderr)
+					p.stdin.Close()
 					stdinOpen = false
 				}
 				continue
@@ -169,15 +155,15 @@ func runSession(t *testing.T, env []string, lines []string, wantIDs []string, ar
 				s.byID[string(l.msg.ID)] = l.msg
 			}
 		case <-ctx.Done():
-			t.Fatalf("timed out; missing responses %v\nstdout:\n%s\nstderr:\n%s", missing(), stdout.String(), stderr.String())
+			t.Fatalf("timed out; missing responses %v\nstdout:\n%s\nstderr:\n%s", missing(), stdout.String(), p.stderr)
 		}
 	}
-	err = cmd.Wait()
+	s.code = p.wait(t)
 	var exitErr *exec.ExitError
-	if err != nil && !(errors.As(err, &exitErr) && exitErr.Exited()) {
-		t.Fatalf("wait: %v\nstderr:\n%s", err, stderr.String())
+	if p.err != nil && !(errors.As(p.err, &exitErr) && exitErr.Exited()) {
+		t.Fatalf("wait: %v\nstderr:\n%s", p.err, p.stderr)
 	}
-	s.stdout, s.stderr, s.code = stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
+	s.stdout, s.stderr = stdout.String(), p.stderr.String()
 	noKeyIn(t, "stdout", s.stdout)
 	noKeyIn(t, "stderr", s.stderr)
 	return s
@@ -199,7 +185,7 @@ func TestStdioRawPipes(t *testing.T) {
 		`{"jsonrpc":"2.0","id":5,"method":"ping"}`,
 	)
 	s := runSession(t, []string{"ALFE_API_KEY=" + clientKey}, lines, []string{"1", "2", "3", "4", "5"},
-		"stdio", "--api-url", api.URL, "--log-level", "debug", "--log-format", "json")
+		"--api-url", api.URL, "--log-level", "debug", "--log-format", "json")
 	if s.code != 0 {
 		t.Errorf("exit status %d, want 0\nstderr:\n%s", s.code, s.stderr)
 	}
@@ -236,7 +222,7 @@ func TestStdioEndOfInput(t *testing.T) {
 	for id := 2; id < 12; id++ {
 		lines = append(lines, toolCall(id, "get_registry", `{"query":"slack"}`), toolCall(100+id, "get_integration_config", `{"integrationId":"../x"}`))
 	}
-	s := runSession(t, []string{"ALFE_API_KEY=" + clientKey}, lines, nil, "stdio", "--api-url", api.URL)
+	s := runSession(t, []string{"ALFE_API_KEY=" + clientKey}, lines, nil, "--api-url", api.URL)
 	if s.code != 0 {
 		t.Errorf("exit status %d, want 0\nstderr:\n%s", s.code, s.stderr)
 	}
@@ -250,6 +236,42 @@ func TestStdioEndOfInput(t *testing.T) {
 	}
 }
 
+// TestStdioEndOfInputEndsOAuthWait: closing stdin while an OAuth wait is in
+// flight ends the wait at once, and its response is the last status with a
+// note to call again; the process exits 0. (Before issue 11 it polled on for
+// the whole 50 s and responded without a note.)
+func TestStdioEndOfInputEndsOAuthWait(t *testing.T) {
+	api := testutil.NewRecorder(t)
+	p := startStdio(t, []string{"ALFE_API_KEY=" + clientKey}, "--api-url", api.URL, "--log-level", "debug", "--log-format", "json")
+	for _, l := range append(slices.Clone(legacyInit), toolCall(2, "get_oauth_status", `{"provider":"github","waitSeconds":50}`)) {
+		if _, err := io.WriteString(p.stdin, l+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The wait has read a status and is waiting for the next poll.
+	p.waitForLog(t, `"msg":"upstream request"`, `"path":"/agent/integrations/oauth/status"`)
+	p.stdin.Close()
+
+	var response string
+	sc := bufio.NewScanner(p.stdout)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), `"id":2`) {
+			response = sc.Text()
+		}
+	}
+	if code := p.wait(t); code != 0 {
+		t.Fatalf("exit status %d, want 0\nstderr:\n%s", code, p.stderr)
+	}
+	var msg rpcMessage
+	if err := json.Unmarshal([]byte(response), &msg); err != nil || msg.Result == nil {
+		t.Fatalf("no response to the wait: %q", response)
+	}
+	if msg.Result.IsError || !strings.Contains(response, `\"connected\":false`) || !strings.Contains(response, "call get_oauth_status again") {
+		t.Errorf("the wait's response is %s, want its last status and a note to call again", response)
+	}
+	noKeyIn(t, "stderr", p.stderr.String())
+}
+
 // TestStdioSignals: SIGTERM or SIGINT stops a serving stdio server, which
 // exits 0.
 func TestStdioSignals(t *testing.T) {
@@ -257,42 +279,25 @@ func TestStdioSignals(t *testing.T) {
 		t.Run(sig.String(), func(t *testing.T) {
 			t.Parallel()
 			api := testutil.NewRecorder(t)
-			ctx, cancel := context.WithTimeout(t.Context(), processLimit)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, binary(t), "stdio", "--api-url", api.URL, "--log-level", "debug")
-			cmd.Env = childEnv("ALFE_API_KEY=" + clientKey)
-			var stderr syncBuffer
-			cmd.Stderr = &stderr
-			stdin, err := cmd.StdinPipe() // held open: only the signal stops the server
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stdin.Close()
-			stdout, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			// Its stdin is held open: only the signal stops the server.
+			p := startStdio(t, []string{"ALFE_API_KEY=" + clientKey}, "--api-url", api.URL, "--log-level", "debug")
 			// The response to initialize means the server is serving, so
 			// its signal handler is installed.
-			if _, err := io.WriteString(stdin, legacyInit[0]+"\n"); err != nil {
+			if _, err := io.WriteString(p.stdin, legacyInit[0]+"\n"); err != nil {
 				t.Fatal(err)
 			}
-			sc := bufio.NewScanner(stdout)
+			sc := bufio.NewScanner(p.stdout)
 			if !sc.Scan() {
-				t.Fatalf("no response to initialize: %v\nstderr:\n%s", sc.Err(), stderr.String())
+				t.Fatalf("no response to initialize: %v\nstderr:\n%s", sc.Err(), p.stderr)
 			}
-			if err := cmd.Process.Signal(sig); err != nil {
+			if err := p.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
-			go io.Copy(io.Discard, stdout)
-			err = cmd.Wait()
-			if code := cmd.ProcessState.ExitCode(); err != nil || code != 0 {
-				t.Errorf("after %s: exit status %d (%v), want 0\nstderr:\n%s", sig, code, err, stderr.String())
+			go io.Copy(io.Discard, p.stdout)
+			if code := p.wait(t); p.err != nil || code != 0 {
+				t.Errorf("after %s: exit status %d (%v), want 0\nstderr:\n%s", sig, code, p.err, p.stderr)
 			}
-			noKeyIn(t, "stderr", stderr.String())
+			noKeyIn(t, "stderr", p.stderr.String())
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/internal/metrics"
 )
 
 // recoverPanics turns a panic in a handler into an isError result (mcp-go's
@@ -48,13 +49,7 @@ func logCalls(logger *slog.Logger) server.ToolHandlerMiddleware {
 			ctx = context.WithValue(ctx, statsKey{}, stats)
 			start := time.Now()
 			res, err := next(ctx, req)
-			outcome := "ok"
-			switch {
-			case err != nil:
-				outcome = "error"
-			case res != nil && res.IsError:
-				outcome = "error_result"
-			}
+			outcome := outcomeOf(res, err)
 			level := slog.LevelInfo
 			if outcome != "ok" {
 				level = slog.LevelWarn
@@ -69,6 +64,35 @@ func logCalls(logger *slog.Logger) server.ToolHandlerMiddleware {
 			return res, err
 		}
 	}
+}
+
+// countCalls records each tool call in m (nothing when m is nil): the
+// calls in flight, and by tool and outcome, the count and the latency.
+func countCalls(m *metrics.Metrics) server.ToolHandlerMiddleware {
+	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
+		if m == nil {
+			return next
+		}
+		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			start := time.Now()
+			done := m.ToolCallStarted(req.Params.Name)
+			res, err := next(ctx, req)
+			done(outcomeOf(res, err), time.Since(start))
+			return res, err
+		}
+	}
+}
+
+// outcomeOf names how a call ended, for its log line and its metrics: ok,
+// error_result (an isError result) or error (a protocol error).
+func outcomeOf(res *mcp.CallToolResult, err error) string {
+	switch {
+	case err != nil:
+		return "error"
+	case res != nil && res.IsError:
+		return "error_result"
+	}
+	return "ok"
 }
 
 // ObserveExchanges returns an apiclient observer that counts each upstream

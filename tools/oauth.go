@@ -64,6 +64,9 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 		if status.Fields.Connected || left <= 0 {
 			return status, nil
 		}
+		if stopped(call.deps.StopWaiting) {
+			return status, stoppedWaiting(call, status)
+		}
 		elapsed := wait - left
 		progress(elapsed.Seconds(), fmt.Sprintf("waiting for the %s account to be connected (%d of %d s)", in.Provider, int(elapsed.Seconds()), in.WaitSeconds))
 
@@ -72,9 +75,41 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 		case <-ctx.Done():
 			timer.Stop()
 			return status, ctx.Err()
+		case <-call.deps.StopWaiting: // nil: never
+			timer.Stop()
+			return status, stoppedWaiting(call, status)
 		case <-timer.C:
 		}
 	}
+}
+
+// stopped reports whether stop is closed (a nil stop never is).
+func stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitStoppedNote follows the status when the server stopped waiting
+// early: the model should ask again rather than read "not connected" as
+// final.
+const waitStoppedNote = "The server stopped waiting before the account was connected, because it is shutting down or its client's input ended; " +
+	"this status is the last one read. The person may still finish the consent: call get_oauth_status again (with waitSeconds) to keep waiting."
+
+// stoppedWaiting is the result of a wait that Options.StopWaiting ended:
+// the last status, as structuredContent and its JSON text, then a second
+// text block saying to call again. It is returned as an interimResult, the
+// handler's way of responding with a result of its own.
+func stoppedWaiting(call *Call, status apiclient.OAuthStatus) error {
+	res, err := structuredResult("get_oauth_status", "", status, call.deps.MaxResultBytes)
+	if err != nil || res.IsError {
+		return err
+	}
+	res.Content = append(res.Content, mcp.NewTextContent(waitStoppedNote))
+	return interimResult{res: res}
 }
 
 // progressReporter returns a function that sends notifications/progress for

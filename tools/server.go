@@ -19,6 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/internal/metrics"
 )
 
 // Catalogue returns every tool, domain by domain: each domain's file lists
@@ -68,6 +69,17 @@ type Options struct {
 	// response, and the request state a 2026-07-28 client echoes back
 	// expires soon after (default DefaultElicitationTimeout).
 	ElicitationTimeout time.Duration
+	// StopWaiting, once closed, ends the calls that only wait: a
+	// get_oauth_status with waitSeconds returns its last status at once,
+	// with a note telling the model to call again, and later calls do not
+	// wait. The transports close it when they stop: an HTTP server when it
+	// starts draining (SIGINT, SIGTERM), stdio at the end of its input.
+	// Nil: calls wait as long as they ask.
+	StopWaiting <-chan struct{}
+	// Metrics, when set, counts tool calls by tool and outcome, with their
+	// latency, and the calls in flight (see internal/metrics); nil collects
+	// nothing.
+	Metrics *metrics.Metrics
 
 	signer stateKey // ConfirmKey, or the random key that stands for it
 }
@@ -148,6 +160,7 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 		// clients only. Asking the user needs no option (elicit.go).
 		server.WithResourceCapabilities(false, false),
 		server.WithPromptCapabilities(false),
+		server.WithToolHandlerMiddleware(countCalls(opts.Metrics)),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
 	)

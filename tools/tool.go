@@ -17,30 +17,18 @@ import (
 // Hints are the four MCP tool annotations. Every tool sets all four: mcp-go's
 // defaults (destructive, non-idempotent, open-world) are pessimistic.
 type Hints struct {
-	// ReadOnly: the tool changes nothing (readOnlyHint).
-	ReadOnly bool
-	// Destructive: the tool may remove or overwrite (destructiveHint).
-	Destructive bool
-	// Idempotent: calling it again with the same arguments changes
-	// nothing more (idempotentHint).
-	Idempotent bool
-	// OpenWorld: the tool reaches beyond the server, to the Alfe API
-	// (openWorldHint).
-	OpenWorld bool
+	ReadOnly    bool // readOnlyHint: the tool changes nothing
+	Destructive bool // destructiveHint: a change may delete or overwrite (meaningful when not ReadOnly)
+	Idempotent  bool // idempotentHint: calling again with the same arguments changes nothing more
+	OpenWorld   bool // openWorldHint: the tool reaches outside the server (the Alfe API)
 }
 
 // Tool is one MCP tool: its definition and its handler together.
 type Tool struct {
-	// Name is the tool's name in tools/list and tools/call, e.g.
-	// remove_integration.
-	Name string
-	// Title is the name a host shows a person.
-	Title string
-	// Description tells a model what the tool does, when to use it, what
-	// it returns and what to call next.
-	Description string
-	// Hints are the tool's annotations.
-	Hints Hints
+	Name        string // e.g. "list_integrations"; ^[a-z0-9_]{1,40}$
+	Title       string // human-readable, for hosts' UIs
+	Description string // for models: what it does, when to use it, what it returns, what to call next
+	Hints       Hints  // the MCP tool annotations
 	// InputSchema and OutputSchema are generated at build time from the Go
 	// types of the tool's input and output (see schemas.go).
 	InputSchema  json.RawMessage

@@ -32,33 +32,54 @@ const maxKeyFileBytes = 4 << 10
 // Config is the server's configuration. APIKey is loaded from a file or the
 // environment, never from a flag, and never printed.
 type Config struct {
-	APIURL     string   `json:"apiUrl"`
-	APIKeyFile string   `json:"apiKeyFile"`
-	Timeout    Duration `json:"timeout"`
-	Retries    int      `json:"retries"` // attempts in all for GET, PATCH and DELETE, 1 to MaxRetries
-	ReadOnly   bool     `json:"readOnly"`
-	Tools      []string `json:"tools"`
-	LogLevel   string   `json:"logLevel"`
-	LogFormat  string   `json:"logFormat"`
-	Sandbox    bool     `json:"sandbox"`
+	APIURL     string   `json:"apiUrl"`     // root URL of the Alfe API (--api-url, ALFE_API_URL)
+	APIKeyFile string   `json:"apiKeyFile"` // file holding the API key (--api-key-file); relative to the config file there
+	Timeout    Duration `json:"timeout"`    // time limit of each call to the API, retries included (--timeout)
+	Retries    int      `json:"retries"`    // attempts in all for GET, PATCH and DELETE, 1 to MaxRetries (--retries)
+	ReadOnly   bool     `json:"readOnly"`   // serve only the tools that change nothing (--read-only)
+	Tools      []string `json:"tools"`      // serve only these tools; empty: all (--tools)
+	LogLevel   string   `json:"logLevel"`   // debug, info, warn or error (--log-level)
+	LogFormat  string   `json:"logFormat"`  // text or json (--log-format)
+	Sandbox    bool     `json:"sandbox"`    // use the built-in emulator of the API (--sandbox)
 	// The HTTP transports (alfe-mcp http and sse).
 	Addr            string   `json:"addr"`            // listen address, default DefaultAddr
 	AllowedOrigins  []string `json:"allowedOrigins"`  // browser origins allowed besides the loopback ones
 	Stateless       bool     `json:"stateless"`       // streamable HTTP without sessions
-	ShutdownTimeout Duration `json:"shutdownTimeout"` // grace period for calls in flight on SIGINT/SIGTERM
+	DrainDelay      Duration `json:"drainDelay"`      // listening on, /healthz 503, after SIGINT/SIGTERM
+	ShutdownTimeout Duration `json:"shutdownTimeout"` // grace period for calls in flight once the listener closes
+	MetricsAddr     string   `json:"metricsAddr"`     // Prometheus metrics listener; "" for none
+	// Limits of the HTTP transports (see httpserver.Limits and
+	// httpserver.RunOptions); each is 1 or more.
+	MaxConnections        int      `json:"maxConnections"`        // connections open at once, default DefaultMaxConnections
+	MaxStreamsPerKey      int      `json:"maxStreamsPerKey"`      // event streams one key holds open; past it 429
+	MaxInflightPerSession int      `json:"maxInflightPerSession"` // requests of one session whose responses are not yet delivered; past it 429
+	WriteTimeout          Duration `json:"writeTimeout"`          // time limit of one write to a client (a response, an event)
+	SessionIdleTimeout    Duration `json:"sessionIdleTimeout"`    // a streamable HTTP session unused this long ends
+	MaxSessions           int      `json:"maxSessions"`           // streamable HTTP sessions live at once; past it 503
+	MaxSessionsPerKey     int      `json:"maxSessionsPerKey"`     // sessions one key holds; past it 429
 	// ConfirmKeyFile holds a secret shared by replicas to sign the removal
 	// confirmations that clients echo back; random per process when empty.
 	ConfirmKeyFile string   `json:"confirmKeyFile"`
-	ConfirmKey     string   `json:"-"`
-	APIKey         string   `json:"-"`
+	ConfirmKey     string   `json:"-"` // the secret read from ConfirmKeyFile; "" when none
+	APIKey         string   `json:"-"` // the agent's API key, from APIKeyFile or ALFE_API_KEY; never printed
 	Args           []string `json:"-"` // positional arguments, e.g. call's tool name
 	File           string   `json:"-"` // the config file read, if any
 }
 
-// Defaults of the HTTP transports.
+// Defaults of the HTTP transports. The limits' defaults are
+// httpserver.DefaultLimits'; the config package does not import the
+// transport, and a test holds the two together.
 const (
-	DefaultAddr            = "127.0.0.1:8080"
-	DefaultShutdownTimeout = 10 * time.Second
+	DefaultAddr                  = "127.0.0.1:8080"
+	DefaultShutdownTimeout       = 10 * time.Second
+	DefaultDrainDelay            = 5 * time.Second
+	DefaultMaxConnections        = 1024
+	DefaultMaxStreamsPerKey      = 64
+	DefaultMaxInflightPerSession = 32
+	DefaultWriteTimeout          = 10 * time.Second
+	DefaultSessionIdleTimeout    = 30 * time.Minute
+	DefaultMaxSessions           = 5000
+	DefaultMaxSessionsPerKey     = 500
 )
 
 // MaxRetries is the most attempts --retries allows.
@@ -67,13 +88,21 @@ const MaxRetries = 10
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		APIURL:          apiclient.DefaultBaseURL,
-		Timeout:         Duration(apiclient.DefaultTimeout),
-		Retries:         apiclient.DefaultMaxAttempts,
-		LogLevel:        "info",
-		LogFormat:       "text",
-		Addr:            DefaultAddr,
-		ShutdownTimeout: Duration(DefaultShutdownTimeout),
+		APIURL:                apiclient.DefaultBaseURL,
+		Timeout:               Duration(apiclient.DefaultTimeout),
+		Retries:               apiclient.DefaultMaxAttempts,
+		LogLevel:              "info",
+		LogFormat:             "text",
+		Addr:                  DefaultAddr,
+		DrainDelay:            Duration(DefaultDrainDelay),
+		ShutdownTimeout:       Duration(DefaultShutdownTimeout),
+		MaxConnections:        DefaultMaxConnections,
+		MaxStreamsPerKey:      DefaultMaxStreamsPerKey,
+		MaxInflightPerSession: DefaultMaxInflightPerSession,
+		WriteTimeout:          Duration(DefaultWriteTimeout),
+		SessionIdleTimeout:    Duration(DefaultSessionIdleTimeout),
+		MaxSessions:           DefaultMaxSessions,
+		MaxSessionsPerKey:     DefaultMaxSessionsPerKey,
 	}
 }
 
@@ -249,8 +278,9 @@ type UsageError struct {
 	// value. Nil when Flag is set.
 	Err error
 	// Flag is a flag that exists but belongs to other commands, without its
-	// dashes, and Group its group.
-	Flag  string
+	// dashes.
+	Flag string
+	// Group is Flag's group.
 	Group Group
 }
 
@@ -309,11 +339,51 @@ func (c Config) validate() error {
 	if c.ShutdownTimeout < 0 {
 		return errors.New("shutdown timeout must not be negative")
 	}
+	if c.DrainDelay < 0 {
+		return errors.New("drain delay must not be negative")
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("listen address %q: use host:port, e.g. %s", c.Addr, DefaultAddr)
 	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		return fmt.Errorf("metrics address %q: use host:port, e.g. 127.0.0.1:9090", c.MetricsAddr)
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
+	}
 	if err := apiclient.ValidateBaseURL(c.APIURL); err != nil {
 		return err
+	}
+	return nil
+}
+
+// validateLimits checks that every limit of the HTTP transports is
+// positive: a limit of zero would refuse everything, and none is unlimited.
+func (c Config) validateLimits() error {
+	for _, n := range []struct {
+		flag string
+		v    int
+	}{
+		{"max-connections", c.MaxConnections},
+		{"max-streams-per-key", c.MaxStreamsPerKey},
+		{"max-inflight-per-session", c.MaxInflightPerSession},
+		{"max-sessions", c.MaxSessions},
+		{"max-sessions-per-key", c.MaxSessionsPerKey},
+	} {
+		if n.v < 1 {
+			return fmt.Errorf("--%s %d: use 1 or more", n.flag, n.v)
+		}
+	}
+	for _, d := range []struct {
+		flag string
+		v    Duration
+	}{
+		{"write-timeout", c.WriteTimeout},
+		{"session-idle-timeout", c.SessionIdleTimeout},
+	} {
+		if d.v <= 0 {
+			return fmt.Errorf("--%s %s: use a positive duration", d.flag, time.Duration(d.v))
+		}
 	}
 	return nil
 }

@@ -18,7 +18,9 @@ type Group int
 const (
 	APIFlags     Group = iota // the Alfe API and the key: --api-url, --api-key-file, --sandbox, --timeout, --retries
 	ToolFlags                 // which tools to serve: --read-only, --tools
-	HTTPFlags                 // the HTTP listener: --addr, --allowed-origins, --shutdown-timeout
+	HTTPFlags                 // the HTTP listener: --addr, --allowed-origins, --drain-delay, --shutdown-timeout, --metrics-addr
+	LimitFlags                // what one client may hold: connections, streams, calls in flight, a write's time
+	SessionFlags              // streamable HTTP sessions: --session-idle-timeout, --max-sessions, --max-sessions-per-key
 	ReplicaFlags              // serving from several replicas: --stateless, --confirm-key-file
 	LogFlags                  // --log-level, --log-format
 	FileFlags                 // --config
@@ -33,6 +35,10 @@ func (g Group) String() string {
 		return "Tools"
 	case HTTPFlags:
 		return "HTTP server"
+	case LimitFlags:
+		return "Limits"
+	case SessionFlags:
+		return "Sessions"
 	case ReplicaFlags:
 		return "Replicas"
 	case LogFlags:
@@ -57,6 +63,7 @@ type Flag struct {
 	// Field is the config file's field for the same setting; "" for
 	// --config itself.
 	Field string
+	// Group is the heading the flag is listed under in help.
 	Group Group
 }
 
@@ -111,9 +118,38 @@ func flagSpecs() []flagSpec {
 		{Flag{Name: "allowed-origins", Arg: "ORIGINS", Usage: "browser origins allowed besides http(s)://localhost, 127.0.0.1 and [::1] on any port (comma-separated)",
 			Field: "allowedOrigins", Group: HTTPFlags},
 			list(func(c *Config, v []string) { c.AllowedOrigins = v })},
-		{Flag{Name: "shutdown-timeout", Arg: "DURATION", Usage: "how long calls in flight may finish after SIGINT or SIGTERM",
+		{Flag{Name: "drain-delay", Arg: "DURATION", Usage: "after SIGINT or SIGTERM, how long the server keeps listening while /healthz and new sessions get 503, so that load balancers see it leave",
+			Default: time.Duration(def.DrainDelay).String(), Field: "drainDelay", Group: HTTPFlags},
+			duration(func(c *Config, d Duration) { c.DrainDelay = d })},
+		{Flag{Name: "shutdown-timeout", Arg: "DURATION", Usage: "how long calls in flight may finish once the server stops listening",
 			Default: time.Duration(def.ShutdownTimeout).String(), Field: "shutdownTimeout", Group: HTTPFlags},
 			duration(func(c *Config, d Duration) { c.ShutdownTimeout = d })},
+		{Flag{Name: "metrics-addr", Arg: "HOST:PORT", Usage: "serve Prometheus metrics at /metrics on this address, a listener of its own; off when empty (nothing is collected)",
+			Field: "metricsAddr", Group: HTTPFlags},
+			text(func(c *Config, v string) { c.MetricsAddr = v })},
+
+		{Flag{Name: "max-connections", Arg: "N", Usage: "most connections open at once; the listener accepts no more until one closes",
+			Default: strconv.Itoa(def.MaxConnections), Field: "maxConnections", Group: LimitFlags},
+			integer(func(c *Config, n int) { c.MaxConnections = n })},
+		{Flag{Name: "max-streams-per-key", Arg: "N", Usage: "most event streams one key may hold open (GET /sse, GET /mcp, subscriptions/listen); past it 429",
+			Default: strconv.Itoa(def.MaxStreamsPerKey), Field: "maxStreamsPerKey", Group: LimitFlags},
+			integer(func(c *Config, n int) { c.MaxStreamsPerKey = n })},
+		{Flag{Name: "max-inflight-per-session", Arg: "N", Usage: "most requests of one session whose responses are not yet delivered; past it 429",
+			Default: strconv.Itoa(def.MaxInflightPerSession), Field: "maxInflightPerSession", Group: LimitFlags},
+			integer(func(c *Config, n int) { c.MaxInflightPerSession = n })},
+		{Flag{Name: "write-timeout", Arg: "DURATION", Usage: "how long one write to a client (a response, an event of a stream) may take; a client that reads no faster loses its connection",
+			Default: time.Duration(def.WriteTimeout).String(), Field: "writeTimeout", Group: LimitFlags},
+			duration(func(c *Config, d Duration) { c.WriteTimeout = d })},
+
+		{Flag{Name: "session-idle-timeout", Arg: "DURATION", Usage: "a session unused this long ends and its memory is freed; the client's next request gets 404 and starts a new one",
+			Default: time.Duration(def.SessionIdleTimeout).String(), Field: "sessionIdleTimeout", Group: SessionFlags},
+			duration(func(c *Config, d Duration) { c.SessionIdleTimeout = d })},
+		{Flag{Name: "max-sessions", Arg: "N", Usage: "most sessions live at once; past it initialize gets 503 with Retry-After",
+			Default: strconv.Itoa(def.MaxSessions), Field: "maxSessions", Group: SessionFlags},
+			integer(func(c *Config, n int) { c.MaxSessions = n })},
+		{Flag{Name: "max-sessions-per-key", Arg: "N", Usage: "most sessions one key may hold; past it initialize gets 429",
+			Default: strconv.Itoa(def.MaxSessionsPerKey), Field: "maxSessionsPerKey", Group: SessionFlags},
+			integer(func(c *Config, n int) { c.MaxSessionsPerKey = n })},
 
 		{Flag{Name: "stateless", Usage: "serve without sessions, so that replicas need no load-balancer affinity",
 			Field: "stateless", Group: ReplicaFlags},

@@ -88,7 +88,7 @@ func encodeURIComponent(s string) string {
 type Link struct {
 	Label string // e.g. "Install in VS Code"
 	Badge string // image URL
-	URL   string
+	URL   string // the link itself, which opens the host's install dialog
 }
 
 // Links returns the install links for the configurations.
@@ -128,7 +128,7 @@ func Links(c Configs) ([]Link, error) {
 
 // Decoded is what an install link installs.
 type Decoded struct {
-	Name   string
+	Name   string          // the server's name in the host
 	Server json.RawMessage // the server's configuration
 	Inputs json.RawMessage // VS Code only: what it prompts for
 }

@@ -1,7 +1,8 @@
 // Package testutil holds helpers shared by the tests of several packages:
 // a way to wait for a condition without polling (Changes), a buffer safe for
-// concurrent writers, a record of the messages on a connection (Wire), a recording upstream that serves
-// the sandbox emulator of the Alfe API, the protocol eras, whether the race
+// concurrent writers, a record of the messages on a connection (Wire), a
+// recording upstream that serves the sandbox emulator of the Alfe API, the
+// protocol eras, a tool call made in the background, whether the race
 // detector is on, and the shared test table of tool calls (toolcalls.go).
 // It is imported by tests only.
 package testutil
@@ -20,6 +21,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/sandbox"
 )
@@ -103,6 +105,7 @@ type Request struct {
 // recorder of every request. Requests to a held path wait until released.
 type Recorder struct {
 	*httptest.Server
+	Changes  // Changed on every request, once recorded
 	mu       sync.Mutex
 	reqs     []Request
 	holdPath string
@@ -121,6 +124,7 @@ func NewRecorder(t testing.TB) *Recorder {
 		r.reqs = append(r.reqs, Request{req.Method, req.URL.Path, req.Header.Get("Authorization")})
 		hold := r.holdPath != "" && req.URL.Path == r.holdPath
 		r.mu.Unlock()
+		r.Changed()
 		if hold {
 			r.Entered <- struct{}{}
 			<-r.release
@@ -162,6 +166,25 @@ func Eras() []Era {
 		// What most hosts in the field speak: initialize, then a session.
 		{Name: "legacy", Version: mcp.ProtocolVersion20251125, Opts: []client.ClientOption{client.WithProtocolVersion(mcp.ProtocolVersion20251125)}},
 	}
+}
+
+// CallOutcome is what a tool call made in the background ended with: its
+// result, or the error of its round trip.
+type CallOutcome struct {
+	Result *sdk.CallToolResult // nil when Err is set
+	Err    error               // the round trip's error: the call got no result
+}
+
+// CallInBackground calls tool with args over cs in a goroutine of its own,
+// for a test that acts while the call runs (stops the server, cancels,
+// releases the upstream); the channel receives the call's outcome.
+func CallInBackground(ctx context.Context, cs *sdk.ClientSession, tool string, args map[string]any) <-chan CallOutcome {
+	out := make(chan CallOutcome, 1)
+	go func() {
+		res, err := cs.CallTool(ctx, &sdk.CallToolParams{Name: tool, Arguments: args})
+		out <- CallOutcome{res, err}
+	}()
+	return out
 }
 
 // RaceEnabled reports whether the test binary runs under the race

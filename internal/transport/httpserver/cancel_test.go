@@ -8,17 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/alfe-mcp/alfe-mcp/apiclient"
 	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
-	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // The cancellation tests call get_oauth_status with waitSeconds (the most,
@@ -94,7 +90,7 @@ func TestNoResponseAfterCancellationOverStreamableHTTP(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startServer(t, Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey})
-			session := openSession(t, ts)
+			session := ts.initialize(t, ownClient(t), keyA)
 			if got := sendRaw(t, ts, "POST", session, "", `{"jsonrpc":"2.0","method":"notifications/initialized"}`); got.code != http.StatusAccepted {
 				t.Fatalf("initialized: %d %s", got.code, got.body)
 			}
@@ -256,21 +252,10 @@ func TestCancellationNeedsASession(t *testing.T) {
 }
 
 // startServerOn serves the catalogue over opts' transport against the
-// upstream at url (ts.up is nil), polling the OAuth status every 10 ms.
+// upstream at url (ts.up is not it), polling the OAuth status every 10 ms.
 func startServerOn(t *testing.T, opts Options, url string) *testServer {
 	t.Helper()
-	base, err := apiclient.New(apiclient.Options{BaseURL: url})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(base.CloseIdleConnections)
-	logs := &logBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := tools.NewServer(tools.Options{Client: RequestClient(base), Logger: logger, PollInterval: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return serve(t, srv, opts, RunOptions{}, nil, logs, logger)
+	return startServerWith(t, setup{opts: opts, apiURL: url})
 }
 
 // readEvent reads one server-sent event's data.

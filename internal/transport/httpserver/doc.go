@@ -27,7 +27,16 @@
 //     (cancel.go); without a session, a cancellation is refused, since it
 //     cannot say whose request it names.
 //
-// Run serves a Handler on a listener and shuts it down gracefully: the
-// listener closes, calls in flight finish (streams stay open until the
-// responses they owe are delivered), then Run returns.
+// Everything a client can make the server hold is bounded (limits.go,
+// Limits): streamable HTTP sessions in all and per key, with an idle
+// timeout that frees mcp-go's state (sessions.go), open streams per key
+// (streams.go), requests in flight per session, the time of each write
+// (deadline.go), and the connections (RunOptions.MaxConnections). Each
+// refusal is a JSON-RPC error naming the flag that sets the cap.
+//
+// Run serves a Handler on a listener and shuts it down gracefully: it
+// drains first (the listener stays open while /healthz and new sessions get
+// 503), then the listener closes, calls in flight finish (streams stay open
+// until the responses they owe are delivered, or their write deadline
+// passes), and Run returns.
 package httpserver

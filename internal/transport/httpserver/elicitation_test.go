@@ -61,8 +61,8 @@ func TestRemovalConfirmationFailuresOverStreamableHTTP(t *testing.T) {
 				continue
 			}
 			t.Run(eraName(era)+"/"+row.name, func(t *testing.T) {
-				ts := startServerTools(t, Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey}, RunOptions{},
-					func(o *tools.Options) { o.ElicitationTimeout = row.timeout })
+				ts := startServerWith(t, setup{opts: Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey},
+					tools: func(o *tools.Options) { o.ElicitationTimeout = row.timeout }})
 				asked := make(chan struct{}, 1)
 				tampered := make(chan struct{}, 1)
 				next := http.RoundTripper(&http.Transport{})

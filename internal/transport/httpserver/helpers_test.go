@@ -3,18 +3,20 @@ package httpserver
 import (
 	"context"
 	"errors"
-	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
-	"github.com/mark3labs/mcp-go/server"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
+	"github.com/alfe-mcp/alfe-mcp/internal/metrics"
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
@@ -38,11 +40,18 @@ type testServer struct {
 	addr string // 127.0.0.1:port
 	up   *testutil.Recorder
 	logs *logBuffer
-	stop context.CancelFunc // cancels Run's context
+	h    *Handler
+	stop context.CancelFunc // cancels Run's context: SIGTERM
 	done chan error         // Run's result
 	// closed is closed when Run closes the listener: the server has begun
 	// to shut down.
 	closed <-chan struct{}
+	// ended receives the id of every streamable HTTP session that leaves
+	// the session table (mcp-go's unregister hook, or Terminate).
+	ended chan string
+	// drainDelay ends Run's drain delay (when RunOptions.DrainDelay is
+	// set); the end of the test ends it too.
+	drainDelay chan time.Time
 
 	waitOnce sync.Once
 	runErr   error
@@ -54,57 +63,94 @@ func (ts *testServer) wait() error {
 	return ts.runErr
 }
 
+// setup says how to start a testServer beyond its Options.
+type setup struct {
+	opts    Options
+	run     RunOptions
+	metrics *metrics.Metrics
+	// tools, when set, adjusts the tools' options before the server is
+	// made.
+	tools func(*tools.Options)
+	// wrap, when set, wraps the listener Run serves.
+	wrap func(net.Listener) net.Listener
+	// apiURL, when set, is the Alfe API instead of the recorder.
+	apiURL string
+	// unregistering, when set, runs in mcp-go's unregister hook of every
+	// session, after the transport's own hook: the session has left the
+	// transport's table, and mcp-go still knows it until this returns.
+	unregistering func(id string)
+}
+
 // startServer serves the catalogue over opts' transport against a fresh
-// upstream. opts.Logger is replaced by one writing to ts.logs.
+// upstream.
 func startServer(t *testing.T, opts Options) *testServer {
-	return startServerWith(t, opts, RunOptions{})
+	return startServerWith(t, setup{opts: opts})
 }
 
-// startServerWith is startServer with Run's options.
-func startServerWith(t *testing.T, opts Options, runOpts RunOptions) *testServer {
-	t.Helper()
-	return startServerTools(t, opts, runOpts, nil)
-}
-
-// startServerTools is startServerWith with the tools' options adjusted by
-// mod when non-nil.
-func startServerTools(t *testing.T, opts Options, runOpts RunOptions, mod func(*tools.Options)) *testServer {
+// startServerWith serves the catalogue as s says against a fresh upstream,
+// wired as alfe-mcp http wires it: the tools stop waiting when Run's
+// context is done. The Options' and RunOptions' loggers write to ts.logs.
+// When the test ends, Run must return nil, with no key in the logs.
+func startServerWith(t *testing.T, s setup) *testServer {
 	t.Helper()
 	up := newUpstream(t)
-	base, err := apiclient.New(apiclient.Options{BaseURL: up.URL})
+	logs := &logBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	apiURL := up.URL
+	if s.apiURL != "" {
+		apiURL = s.apiURL
+	}
+	base, err := apiclient.New(apiclient.Options{BaseURL: apiURL, Observe: s.metrics.Exchanges(nil), MaxAttempts: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	to := tools.Options{Client: RequestClient(base), Logger: logger}
-	if mod != nil {
-		mod(&to)
+	t.Cleanup(base.CloseIdleConnections)
+	ctx, cancel := context.WithCancel(context.Background())
+	to := tools.Options{Client: RequestClient(base), Logger: logger, StopWaiting: ctx.Done(), Metrics: s.metrics, PollInterval: 10 * time.Millisecond}
+	if s.tools != nil {
+		s.tools(&to)
 	}
 	srv, err := tools.NewServer(to)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serve(t, srv, opts, runOpts, up, logs, logger)
-}
-
-func serve(t *testing.T, srv *server.MCPServer, opts Options, runOpts RunOptions, up *testutil.Recorder, logs *logBuffer, logger *slog.Logger) *testServer {
-	t.Helper()
-	opts.Logger, runOpts.Logger = logger, logger
-	h, err := New(srv, opts)
+	s.opts.Logger, s.run.Logger, s.opts.Metrics, s.run.Metrics = logger, logger, s.metrics, s.metrics
+	h, err := New(srv, s.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts := &testServer{up: up, logs: logs, h: h, stop: cancel, done: make(chan error, 1),
+		ended: make(chan string, 1024), drainDelay: make(chan time.Time, 1)}
+	if h.sessions != nil {
+		prev := h.sessions.ended
+		h.sessions.ended = func(id string) {
+			prev(id)
+			ts.ended <- id
+		}
+	}
+	if s.unregistering != nil {
+		onSessionEnd(srv, s.unregistering) // after the transport's own hook
+	}
+	s.run.afterDrainDelay = func(time.Duration) <-chan time.Time { return ts.drainDelay }
 	inner, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := &closeNotifier{Listener: inner, closed: make(chan struct{})}
-	ctx, cancel := context.WithCancel(context.Background())
-	ts := &testServer{url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), up: up, logs: logs, stop: cancel, done: make(chan error, 1), closed: ln.closed}
-	go func() { ts.done <- Run(ctx, ln, h, runOpts) }()
+	ts.addr = inner.Addr().String()
+	ts.url = "http://" + ts.addr
+	notifier := &closeNotifier{Listener: inner, closed: make(chan struct{})}
+	ts.closed = notifier.closed
+	var ln net.Listener = notifier
+	if s.wrap != nil {
+		ln = s.wrap(ln)
+	}
+	go func() { ts.done <- Run(ctx, ln, h, s.run) }()
 	t.Cleanup(func() {
 		cancel()
+		select {
+		case ts.drainDelay <- time.Time{}:
+		default:
+		}
 		if err := ts.wait(); err != nil {
 			t.Errorf("Run: %v", err)
 		}
@@ -128,6 +174,74 @@ type closeNotifier struct {
 func (l *closeNotifier) Close() error {
 	l.once.Do(func() { close(l.closed) })
 	return l.Listener.Close()
+}
+
+// initLegacy is a legacy-era initialize request.
+const initLegacy = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
+
+// ownClient is an HTTP client of its own: its connections are closed when
+// the test ends.
+func ownClient(t *testing.T) *http.Client {
+	t.Helper()
+	hc := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(hc.CloseIdleConnections)
+	return hc
+}
+
+// request is method path as a legacy-era client sends it, with key (""
+// for none), session ("" for none) and body ("" for none).
+func (ts *testServer) request(t *testing.T, method, path, key, session, body string) *http.Request {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, ts.url+path, rd)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if session != "" {
+		req.Header.Set("Mcp-Session-Id", session)
+		req.Header.Set("Mcp-Protocol-Version", legacy)
+	}
+	return req
+}
+
+// reply is an HTTP response read whole.
+type reply struct {
+	status int
+	header http.Header
+	body   string
+}
+
+// do sends method path with key ("" for none), session ("" for none) and
+// body ("" for none) over hc and reads the whole response.
+func (ts *testServer) do(t *testing.T, hc *http.Client, method, path, key, session, body string) reply {
+	t.Helper()
+	resp, err := hc.Do(ts.request(t, method, path, key, session, body))
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, resp.Header, string(b)}
+}
+
+// initialize opens a legacy streamable HTTP session with key and returns
+// its id, failing the test unless it is opened.
+func (ts *testServer) initialize(t *testing.T, hc *http.Client, key string) string {
+	t.Helper()
+	r := ts.do(t, hc, "POST", MCPPath, key, "", initLegacy)
+	id := r.header.Get("Mcp-Session-Id")
+	if r.status != http.StatusOK || id == "" {
+		t.Fatalf("initialize: %d, session %q: %s", r.status, id, r.body)
+	}
+	return id
 }
 
 // endpoint is where a go-sdk client connects for this transport.

@@ -43,6 +43,16 @@ func countMessages(raw []byte, keep func(rpcShape) bool) int64 {
 	return n
 }
 
+// requestID returns the id of raw when it is a single JSON-RPC request,
+// else nil.
+func requestID(raw []byte) json.RawMessage {
+	var m rpcShape
+	if json.Unmarshal(raw, &m) != nil || !m.isRequest() {
+		return nil
+	}
+	return m.ID
+}
+
 // sseData returns the data of one server-sent event ("event: message\ndata:
 // {...}\n\n"): its data lines joined by newlines.
 func sseData(event []byte) []byte {

@@ -12,7 +12,6 @@ import (
 
 // Messages of the session-header tests, in the legacy era.
 const (
-	legacyInit = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
 	// modernList is a 2026-07-28 tools/list: its _meta carries the
 	// protocol version, and it never carries a session id.
 	modernList = `{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{"_meta":{` +
@@ -57,7 +56,7 @@ func TestSessionHeader(t *testing.T) {
 		{name: "unknown session, listening", opts: stateful, method: "GET", session: "no-such-session", wantStatus: 404},
 		{name: "deleted session", opts: stateful, method: "POST", session: deleted, body: callList, wantStatus: 404},
 		{name: "live session", opts: stateful, method: "POST", session: live, body: callList, wantStatus: 200, wantBody: `"result"`},
-		{name: "initialize needs none", opts: stateful, method: "POST", body: legacyInit, wantStatus: 200, wantBody: `"protocolVersion"`},
+		{name: "initialize needs none", opts: stateful, method: "POST", body: initLegacy, wantStatus: 200, wantBody: `"protocolVersion"`},
 		{name: "2026-07-28 request never carries one", opts: stateful, method: "POST", version: "2026-07-28", body: modernList, wantStatus: 200, wantBody: `"tools"`},
 		{name: "stateless needs none", opts: stateless, method: "POST", body: callList, wantStatus: 200, wantBody: `"result"`},
 	}
@@ -67,9 +66,9 @@ func TestSessionHeader(t *testing.T) {
 			session := tt.session
 			switch session {
 			case live:
-				session = openSession(t, ts)
+				session = ts.initialize(t, ownClient(t), keyA)
 			case deleted:
-				session = openSession(t, ts)
+				session = ts.initialize(t, ownClient(t), keyA)
 				if status := sendRaw(t, ts, "DELETE", session, "", ""); status.code != http.StatusOK {
 					t.Fatalf("DELETE of the session: %d %s", status.code, status.body)
 				}
@@ -158,15 +157,4 @@ func methodOf(body string) string {
 	}
 	_ = json.Unmarshal([]byte(body), &m)
 	return m.Method
-}
-
-// openSession initializes a legacy session with keyA and returns its id.
-func openSession(t *testing.T, ts *testServer) string {
-	t.Helper()
-	resp, body := postMCP(t, ts, keyA, "", legacyInit)
-	id := resp.Header.Get("Mcp-Session-Id")
-	if resp.StatusCode != http.StatusOK || id == "" {
-		t.Fatalf("initialize: %d, session %q: %s", resp.StatusCode, id, body)
-	}
-	return id
 }

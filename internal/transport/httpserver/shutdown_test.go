@@ -7,6 +7,8 @@ import (
 	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // waitListenerClosed returns once Run has closed ts's listener: the server
@@ -31,15 +33,7 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 				release := ts.up.Hold("/agent/integrations")
 				defer release()
 
-				type outcome struct {
-					res *sdk.CallToolResult
-					err error
-				}
-				done := make(chan outcome, 1)
-				go func() {
-					res, err := cs.CallTool(t.Context(), &sdk.CallToolParams{Name: "list_integrations", Arguments: map[string]any{}})
-					done <- outcome{res, err}
-				}()
+				done := testutil.CallInBackground(t.Context(), cs, "list_integrations", map[string]any{})
 				<-ts.up.Entered // the call is at the upstream
 
 				ts.stop()
@@ -47,11 +41,11 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 				release()
 
 				got := <-done
-				if got.err != nil {
-					t.Fatalf("the call in flight failed: %v", got.err)
+				if got.Err != nil {
+					t.Fatalf("the call in flight failed: %v", got.Err)
 				}
-				if got.res.IsError || !strings.Contains(resultText(got.res), "memory") {
-					t.Fatalf("the call in flight: %s", resultText(got.res))
+				if got.Result.IsError || !strings.Contains(resultText(got.Result), "memory") {
+					t.Fatalf("the call in flight: %s", resultText(got.Result))
 				}
 				if err := ts.wait(); err != nil {
 					t.Errorf("Run: %v", err)
@@ -69,8 +63,8 @@ func TestShutdownLetsCallsInFlightFinish(t *testing.T) {
 func TestShutdownGracePeriodEnds(t *testing.T) {
 	for _, tc := range transportCases {
 		t.Run(tc.name, func(t *testing.T) {
-			ts := startServerWith(t, Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
-				RunOptions{ShutdownTimeout: 50 * time.Millisecond})
+			ts := startServerWith(t, setup{opts: Options{Transport: tc.transport, Stateless: tc.stateless, Loopback: true, DefaultKey: defaultKey},
+				run: RunOptions{ShutdownTimeout: 50 * time.Millisecond}})
 			cs := connect(t, ts, tc.transport, keyA, tc.eras[0])
 			release := ts.up.Hold("/agent/integrations")
 			defer release()

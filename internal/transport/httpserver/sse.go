@@ -25,19 +25,25 @@ const (
 // session's stream; the tool handlers run with the key of the POST that
 // carried the call (WithSSEContextFunc runs on that POST).
 type sseTransport struct {
-	mcp      *server.SSEServer
-	keys     keyPolicy
-	sessions *sseSessions
-	streams  *streams
-	logger   *slog.Logger
+	mcp         *server.SSEServer
+	keys        keyPolicy
+	sessions    *sseSessions
+	h           *Handler
+	maxInflight int64
+	logger      *slog.Logger
 }
 
 // sseSessionKey carries the session being opened to newSessionID.
 type sseSessionKey struct{}
 
-func newSSETransport(srv *server.MCPServer, keys keyPolicy, st *streams, logger *slog.Logger) *sseTransport {
-	t := &sseTransport{keys: keys, sessions: newSSESessions(), streams: st, logger: logger}
+func newSSETransport(srv *server.MCPServer, keys keyPolicy, h *Handler, limits Limits, logger *slog.Logger) *sseTransport {
+	t := &sseTransport{keys: keys, sessions: newSSESessions(), h: h, maxInflight: int64(limits.MaxInflightPerSession), logger: logger}
 	t.mcp = server.NewSSEServer(srv,
+		// A ping on every idle stream: proxies keep it open, and a client
+		// that is gone or stopped reading is found out by the write
+		// deadline (see deadlineWriter).
+		server.WithKeepAlive(true),
+		server.WithKeepAliveInterval(limits.KeepAliveInterval),
 		// mcp-go's SSE sessions cannot send a request to the client, and
 		// the user has never been asked over SSE, in either era: the
 		// transport reports that nothing but the response reaches the
@@ -49,6 +55,10 @@ func newSSETransport(srv *server.MCPServer, keys keyPolicy, st *streams, logger 
 		server.WithSSEEndpoint(SSEPath),
 		server.WithMessageEndpoint(MessagePath),
 	)
+	// A session leaves the table when mcp-go unregisters it, before mcp-go
+	// forgets it (see sseSession.mu); the stream's own end removes it too,
+	// for a stream that never registered.
+	onSessionEnd(srv, t.sessions.remove)
 	return t
 }
 
@@ -66,13 +76,22 @@ func (t *sseTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // stream serves one session's event stream until the client leaves or the
 // server drains it.
 func (t *sseTransport) stream(w http.ResponseWriter, r *http.Request) {
+	if t.h.draining.Load() {
+		t.h.refuse(w, nil, draining)
+		return
+	}
 	key, _, _ := t.keys.resolve(r)
 	sess := &sseSession{key: fingerprintOf(key)}
-	ctx, done := t.streams.add(r.Context(), sess.pending.Load)
+	ctx, done, refused := t.h.streams.add(r.Context(), sess.key, streamSSE, sess.pending.Load)
+	if refused != nil {
+		t.h.refuse(w, nil, *refused)
+		return
+	}
 	defer done()
 	defer func() {
 		if sess.id != "" {
 			t.sessions.remove(sess.id)
+			t.h.metrics.SessionClosed(Transport(SSE).String())
 		}
 	}()
 	ctx = context.WithValue(ctx, sseSessionKey{}, sess)
@@ -88,6 +107,7 @@ func (t *sseTransport) newSessionID(ctx context.Context, _ *http.Request) (strin
 	}
 	sess.id = rand.Text()
 	t.sessions.add(sess)
+	t.h.metrics.SessionOpened(Transport(SSE).String())
 	return sess.id, nil
 }
 
@@ -107,9 +127,18 @@ func (t *sseTransport) message(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	sess.mu.RLock()
+	defer sess.mu.RUnlock() // until mcp-go has the message (see sseSession.mu)
+	if sess.ended {
+		unknownSession(w)
+		return
+	}
 	msg := readPosted(body)
 	owed := int64(len(msg.requests))
-	sess.owe(owed)
+	if !sess.take(owed, t.maxInflight) {
+		t.h.refuse(w, requestID(body), tooManyInflight(int(t.maxInflight)))
+		return
+	}
 	for _, id := range msg.cancelled {
 		sess.cancels.Cancel(id)
 	}

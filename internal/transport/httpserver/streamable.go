@@ -23,17 +23,20 @@ const MCPPath = "/mcp"
 // session does not remember a key, and a modern (2026-07-28) request has no
 // session at all. Stateful sessions are bound to the key that opened them.
 type streamableTransport struct {
-	mcp       *server.StreamableHTTPServer
-	keys      keyPolicy
-	stateless bool
-	bound     *boundSessions
-	streams   *streams
-	calls     atomic.Int64 // requests in flight other than listening streams
-	cancels   *sessionCancellations
-	logger    *slog.Logger
+	mcp         *server.StreamableHTTPServer
+	keys        keyPolicy
+	stateless   bool
+	sessions    *sessionTable // nil when stateless
+	h           *Handler
+	maxInflight int
+	calls       atomic.Int64 // requests in flight other than listening streams
+	cancels     *sessionCancellations
+	logger      *slog.Logger
 }
 
-func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless bool, st *streams, logger *slog.Logger) *streamableTransport {
+func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless bool, h *Handler, limits Limits, logger *slog.Logger) *streamableTransport {
+	t := &streamableTransport{keys: keys, stateless: stateless, h: h, maxInflight: limits.MaxInflightPerSession,
+		cancels: newSessionCancellations(), logger: logger}
 	// A request from the server reaches a legacy client on the stream of
 	// its POST, and the client's response, a POST of its own, comes back
 	// to the session waiting for it only through a session id: not when
@@ -45,23 +48,33 @@ func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless boo
 		}),
 		server.WithStreamableHTTPLogger(logger),
 		server.WithEndpointPath(MCPPath),
+		// A ping on every idle listening stream (see Limits).
+		server.WithHeartbeatInterval(limits.KeepAliveInterval),
 	}
 	if stateless {
 		opts = append(opts, server.WithStateLess(true))
 	} else {
-		// Validate session ids: only those this server issued and that
-		// were not deleted.
-		opts = append(opts, server.WithStateful(true))
+		// Session ids are the table's: only those of live sessions are
+		// valid, and a session idle for SessionIdleTimeout is swept by
+		// mcp-go, which frees its state and unregisters it; the table
+		// forgets it from the unregister hook.
+		t.sessions = newSessionTable(limits.MaxSessions, limits.MaxSessionsPerKey)
+		t.sessions.opened = func(string) { h.metrics.SessionOpened(Streamable.String()) }
+		t.sessions.ended = func(string) { h.metrics.SessionClosed(Streamable.String()) }
+		onSessionEnd(srv, t.sessions.end)
+		opts = append(opts,
+			server.WithSessionIdManagerResolver(t.sessions),
+			server.WithSessionIdleTTL(limits.SessionIdleTimeout))
+		h.metrics.SetLimit(capMaxSessions, limits.MaxSessions)
+		h.metrics.SetLimit(capMaxSessionsPerKey, limits.MaxSessionsPerKey)
 	}
-	return &streamableTransport{
-		mcp:       server.NewStreamableHTTPServer(srv, opts...),
-		keys:      keys,
-		stateless: stateless,
-		bound:     newBoundSessions(),
-		streams:   st,
-		cancels:   newSessionCancellations(),
-		logger:    logger,
-	}
+	t.mcp = server.NewStreamableHTTPServer(srv, opts...)
+	return t
+}
+
+// close stops mcp-go's session sweeper and ends the sessions still live.
+func (t *streamableTransport) close() {
+	_ = t.mcp.Shutdown(context.Background()) // serves no listener of its own: returns at once
 }
 
 func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +82,8 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		writeError(w, http.StatusNotFound, "not found: the MCP endpoint is "+MCPPath)
 		return
 	}
+	key, _, _ := t.keys.resolve(r)
+	fp := fingerprintOf(key)
 	var body []byte
 	if r.Method == http.MethodPost {
 		body, _ = io.ReadAll(r.Body) // in memory already (limitBody)
@@ -83,11 +98,16 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	// Streams that only listen (the legacy GET stream, a modern
-	// subscriptions/listen POST) end when the server drains, once no call
-	// is in flight: a client may give up its session, and the calls in it,
-	// when its listening stream breaks.
-	if r.Method == http.MethodGet || (r.Method == http.MethodPost && r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen)) {
-		ctx, done := t.streams.add(r.Context(), t.calls.Load)
+	// subscriptions/listen POST) count against the key's streams, and end
+	// when the server drains, once no call is in flight: a client may give
+	// up its session, and the calls in it, when its listening stream
+	// breaks.
+	if kind := listeningKind(r); kind != "" {
+		ctx, done, refused := t.h.streams.add(r.Context(), fp, kind, t.calls.Load)
+		if refused != nil {
+			t.h.refuse(w, requestID(body), *refused)
+			return
+		}
 		defer done()
 		r = r.WithContext(ctx)
 	} else {
@@ -99,37 +119,61 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 
-	key, _, _ := t.keys.resolve(r)
-	fp := fingerprintOf(key)
 	id := r.Header.Get(server.HeaderKeySessionID)
-	if id == "" && needsSession(r, msg) {
+	switch {
+	case id != "":
+		if !t.sessions.use(id, fp) {
+			unknownSession(w)
+			return
+		}
+		if r.Method == http.MethodPost && len(msg.requests) > 0 {
+			done, ok := t.sessions.startCall(id, t.maxInflight)
+			if !ok {
+				t.h.refuse(w, requestID(body), tooManyInflight(t.maxInflight))
+				return
+			}
+			defer done()
+		}
+		if !sessionless {
+			// The session's cancellations reach its calls' replies.
+			t.cancels.cancel(id, msg.cancelled)
+			if len(msg.requests) > 0 {
+				c, done := t.cancels.begin(id, msg.requests)
+				defer done()
+				w = &cancelWriter{ResponseWriter: w, cancels: c, ids: msg.requests, logger: t.logger}
+			}
+		}
+	case needsSession(r, msg):
 		missingSession(w)
 		return
-	}
-	if id != "" && !t.bound.use(id, fp) {
-		unknownSession(w)
-		return
-	}
-	if id != "" && !sessionless {
-		// The session's cancellations reach its calls' replies.
-		t.cancels.cancel(id, msg.cancelled)
-		if len(msg.requests) > 0 {
-			c, done := t.cancels.begin(id, msg.requests)
-			defer done()
-			w = &cancelWriter{ResponseWriter: w, cancels: c, ids: msg.requests, logger: t.logger}
+	case r.Method == http.MethodPost && msg.method == string(mcp.MethodInitialize):
+		// A new session: refused while draining or past a cap; else its
+		// slot is reserved until mcp-go names it (sessionTable).
+		if t.h.draining.Load() {
+			t.h.refuse(w, requestID(body), draining)
+			return
 		}
-	}
-	sw := &statusWriter{ResponseWriter: w, onHeader: func(status int, h http.Header) {
-		switch {
-		case id == "" && status == http.StatusOK:
-			if issued := h.Get(server.HeaderKeySessionID); issued != "" {
-				t.bound.bind(issued, fp) // the response to initialize
-			}
-		case id != "" && r.Method == http.MethodDelete && status == http.StatusOK:
-			t.bound.unbind(id)
+		res, refused := t.sessions.reserve(fp)
+		if refused != nil {
+			t.h.refuse(w, requestID(body), *refused)
+			return
 		}
-	}}
-	t.mcp.ServeHTTP(sw, r)
+		defer res.cancel() // gives the slot back unless the session was named
+		r = r.WithContext(context.WithValue(r.Context(), reservationKey{}, res))
+	}
+	t.mcp.ServeHTTP(w, r)
+}
+
+// listeningKind returns the kind of stream r opens if it only listens (a
+// legacy GET, a 2026-07-28 subscriptions/listen POST), else "".
+func listeningKind(r *http.Request) string {
+	switch {
+	case r.Method == http.MethodGet:
+		return streamGet
+	case r.Method == http.MethodPost && r.Header.Get(mcp.HeaderMethod) == string(mcp.MethodSubscriptionsListen):
+		return streamListen
+	}
+	return ""
 }
 
 // needsSession reports whether r, on stateful streamable HTTP, must name its

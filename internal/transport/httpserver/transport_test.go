@@ -204,15 +204,10 @@ func TestSessionsAreBoundToKeys(t *testing.T) {
 	})
 	t.Run("streamable", func(t *testing.T) {
 		ts := startServer(t, Options{Transport: Streamable, Loopback: true, DefaultKey: defaultKey})
-		init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
-		resp, _ := postMCP(t, ts, keyA, "", init)
-		session := resp.Header.Get("Mcp-Session-Id")
-		if resp.StatusCode != 200 || session == "" {
-			t.Fatalf("initialize: %d, session %q", resp.StatusCode, session)
-		}
+		session := ts.initialize(t, http.DefaultClient, keyA)
 		for _, key := range []string{keyB, ""} {
-			if resp, body := postMCP(t, ts, key, session, callList); resp.StatusCode != http.StatusNotFound {
-				t.Errorf("key %q: status %d, want 404: %s", key, resp.StatusCode, body)
+			if r := ts.do(t, http.DefaultClient, "POST", MCPPath, key, session, callList); r.status != http.StatusNotFound {
+				t.Errorf("key %q: status %d, want 404: %s", key, r.status, r.body)
 			}
 		}
 		req, _ := http.NewRequestWithContext(t.Context(), "DELETE", ts.url+MCPPath, nil)
@@ -224,8 +219,8 @@ func TestSessionsAreBoundToKeys(t *testing.T) {
 		if got := ts.up.Requests(); len(got) != 0 {
 			t.Errorf("the upstream got %v", got)
 		}
-		if resp, body := postMCP(t, ts, keyA, session, callList); resp.StatusCode != http.StatusOK {
-			t.Errorf("the opener's key: status %d: %s", resp.StatusCode, body)
+		if r := ts.do(t, http.DefaultClient, "POST", MCPPath, keyA, session, callList); r.status != http.StatusOK {
+			t.Errorf("the opener's key: status %d: %s", r.status, r.body)
 		}
 		if got := ts.up.Requests(); len(got) != 1 || got[0].Auth != "Bearer "+keyA {
 			t.Errorf("the upstream got %v", got)
@@ -273,26 +268,4 @@ func sseEndpointEvent(t *testing.T, ts *testServer, key string) string {
 	}
 	t.Fatal("no endpoint event")
 	return ""
-}
-
-// postMCP posts one message to /mcp with key and session ("" for none).
-func postMCP(t *testing.T, ts *testServer, key, session, body string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequestWithContext(t.Context(), "POST", ts.url+MCPPath, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	if session != "" {
-		req.Header.Set("Mcp-Session-Id", session)
-		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -55,15 +54,21 @@ func waitHeld(t *testing.T, held <-chan struct{}, n int) {
 	}
 }
 
-func stdioServer(t *testing.T, upstream string) (ctx context.Context, cancel context.CancelFunc, in *io.PipeWriter, out *bufio.Scanner, done chan error) {
+// stdioServer serves the catalogue against upstream with ServeWith over a
+// pair of pipes, wired as alfe-mcp stdio wires it: the end of input ends
+// the calls that only wait, and the others get drain (zero:
+// DefaultDrainTimeout). It returns Serve's context and its cancel, the
+// input's writer, the output's lines and Serve's result (which the test
+// puts back for the cleanup once it has read it).
+func stdioServer(t *testing.T, upstream string, drain time.Duration) (ctx context.Context, cancel context.CancelFunc, in *io.PipeWriter, out *bufio.Scanner, done chan error) {
 	t.Helper()
-	s := newToolServer(t, upstream).srv
+	ts := newToolServer(t, upstream)
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
 	ctx, cancel = context.WithCancel(context.Background())
 	done = make(chan error, 1)
 	go func() {
-		done <- Serve(ctx, s, inR, outW, slog.New(slog.DiscardHandler))
+		done <- ServeWith(ctx, ts.srv, inR, outW, Options{EndOfInput: ts.endOfInput, DrainTimeout: drain})
 		outW.Close()
 	}()
 	t.Cleanup(func() { cancel(); inW.Close(); <-done })
@@ -87,7 +92,7 @@ const legacyInit = `{"jsonrpc":"2.0","id":"init","method":"initialize","params":
 // come, then the server stops.
 func TestEndOfInputDrainsCalls(t *testing.T) {
 	upstream, held, release := heldUpstream(t)
-	_, _, in, out, done := stdioServer(t, upstream)
+	_, _, in, out, done := stdioServer(t, upstream, 0)
 
 	const calls = 8
 	writeLines(t, in, legacyInit, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
@@ -129,7 +134,7 @@ func TestEndOfInputDrainsCalls(t *testing.T) {
 // Cancelling the server's context ends the wait for responses at once.
 func TestCancelEndsDrain(t *testing.T) {
 	upstream, held, _ := heldUpstream(t)
-	_, cancel, in, out, done := stdioServer(t, upstream)
+	_, cancel, in, out, done := stdioServer(t, upstream, 0)
 	go func() {
 		for out.Scan() { // a pipe blocks the writer until read
 		}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
@@ -52,6 +53,10 @@ type requestGuard struct {
 	// cancels learns of every request and cancellation read, so that the
 	// response to a cancelled request is dropped (nil: none is).
 	cancels *transport.Cancellations
+	// endOfInput runs once at the end of input (nil: nothing), and
+	// drainTimeout bounds the wait for responses after it.
+	endOfInput   func()
+	drainTimeout time.Duration
 }
 
 func newRequestGuard(in io.Reader, out io.Writer, logger *slog.Logger) *requestGuard {
@@ -82,8 +87,12 @@ func (g *requestGuard) Read(p []byte) (int, error) {
 			g.buf = g.ready
 		}
 		if err != nil && len(g.ready) == 0 {
+			if errors.Is(err, io.EOF) && g.endOfInput != nil {
+				g.endOfInput()
+				g.endOfInput = nil
+			}
 			if errors.Is(err, io.EOF) && g.pending != nil {
-				g.pending.wait(g.ctx, stdioDrainGrace)
+				g.pending.wait(g.ctx, g.drainTimeout)
 			}
 			return 0, err
 		}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,9 @@ type toolServer struct {
 	srv    *server.MCPServer
 	logger *slog.Logger
 	logs   *testutil.SyncBuffer
+	// endOfInput ends the calls that only wait, as alfe-mcp stdio does at
+	// the end of its input (Options.EndOfInput).
+	endOfInput func()
 }
 
 // newToolServer builds the catalogue's server against upstream.
@@ -43,11 +47,12 @@ func newToolServer(t *testing.T, upstream string) *toolServer {
 	t.Cleanup(api.CloseIdleConnections)
 	logs := &testutil.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := tools.NewServer(tools.Options{Client: tools.StaticClient(api), Logger: logger})
+	stop := make(chan struct{})
+	srv, err := tools.NewServer(tools.Options{Client: tools.StaticClient(api), Logger: logger, StopWaiting: stop, PollInterval: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &toolServer{srv: srv, logger: logger, logs: logs}
+	return &toolServer{srv: srv, logger: logger, logs: logs, endOfInput: sync.OnceFunc(func() { close(stop) })}
 }
 
 // connect serves ts with Serve over a pair of pipes and returns an mcp-go

@@ -26,18 +26,46 @@ import (
 const (
 	stdioWorkers   = 32
 	stdioQueueSize = 256
-	// stdioDrainGrace bounds how long the end of stdin waits for responses to
-	// requests already read (a get_oauth_status may wait 50 s).
-	stdioDrainGrace = 60 * time.Second
+	// DefaultDrainTimeout bounds how long the end of stdin waits for the
+	// responses to requests already read. Hosts close stdin, wait briefly,
+	// then kill the process: calls that only wait (an OAuth wait) end at
+	// once (Options.EndOfInput), and the others get this long.
+	DefaultDrainTimeout = 5 * time.Second
 )
 
-// Serve serves s over in and out (stdin and stdout) until in ends or ctx
-// is cancelled. When in ends, it first waits (up to a grace period, or until
-// ctx is cancelled) for the responses to every request already read, so that
-// `printf ... | alfe-mcp` loses no call: mcp-go cancels the calls in flight
-// as soon as its input ends. mcp-go's own error logger is bridged to logger,
-// so nothing but the protocol is written to out.
+// Options configure ServeWith.
+type Options struct {
+	// Logger gets mcp-go's errors and the guard's warnings (default:
+	// discard).
+	Logger *slog.Logger
+	// EndOfInput, when set, runs once when the input ends, before the wait
+	// for the responses to the requests already read: e.g. closing
+	// tools.Options.StopWaiting, so that waiting calls respond at once.
+	EndOfInput func()
+	// DrainTimeout bounds that wait (default DefaultDrainTimeout).
+	DrainTimeout time.Duration
+}
+
+// Serve is ServeWith with only a logger.
 func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, logger *slog.Logger) error {
+	return ServeWith(ctx, s, in, out, Options{Logger: logger})
+}
+
+// ServeWith serves s over in and out (stdin and stdout) until in ends or
+// ctx is cancelled. When in ends, it runs opts.EndOfInput, then waits (up
+// to opts.DrainTimeout, or until ctx is cancelled) for the responses to every
+// request already read, so that `printf ... | alfe-mcp` loses no call:
+// mcp-go cancels the calls in flight as soon as its input ends. mcp-go's own
+// error logger is bridged to the logger, so nothing but the protocol is
+// written to out.
+func ServeWith(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, opts Options) error {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = DefaultDrainTimeout
+	}
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	server.WithWorkerPoolSize(stdioWorkers)(stdio)
@@ -50,6 +78,7 @@ func Serve(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 	lw := &lockedWriter{w: out}           // mcp-go and the guard both respond
 	guard := newRequestGuard(in, lw, logger)
 	guard.ctx, guard.pending, guard.cancels = ctx, p, cancels
+	guard.endOfInput, guard.drainTimeout = opts.EndOfInput, opts.DrainTimeout
 	err := stdio.Listen(ctx, guard, &responseWatcher{w: lw, pending: p, cancels: cancels, logger: logger})
 	if errors.Is(err, context.Canceled) {
 		return nil

@@ -1,0 +1,68 @@
+package httpserver
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Helpers of the tests of the bounds, the drain and the metrics.
+
+// forEachSessionTransport runs f, as subtests, over each transport with
+// sessions: SSE, and streamable HTTP that is not stateless.
+func forEachSessionTransport(t *testing.T, f func(t *testing.T, tc transportCase)) {
+	for _, tc := range transportCases {
+		if !tc.stateless {
+			t.Run(tc.name, func(t *testing.T) { f(t, tc) })
+		}
+	}
+}
+
+// rpcError reads the JSON-RPC error of a refusal.
+func rpcError(t *testing.T, body string) (id json.RawMessage, code int, message string) {
+	t.Helper()
+	var m struct {
+		ID    json.RawMessage `json:"id"`
+		Error *struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(body), &m); err != nil || m.Error == nil {
+		t.Fatalf("not a JSON-RPC error: %s", body)
+	}
+	return m.ID, m.Error.Code, m.Error.Message
+}
+
+// wantRefusal checks a refusal: its status, Retry-After, and a JSON-RPC
+// error naming the flag.
+func wantRefusal(t *testing.T, r reply, status int, flag string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
+	}
+	if r.header.Get("Retry-After") == "" {
+		t.Errorf("no Retry-After")
+	}
+	if _, code, msg := rpcError(t, r.body); code != rpcServerError || !strings.Contains(msg, "--"+flag) {
+		t.Errorf("error %d %q does not name --%s", code, msg, flag)
+	}
+}
+
+// eventually polls cond every few milliseconds until it holds, failing the
+// test after a minute: a generous deadline for an event, not a bound on how
+// fast it comes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("gave up waiting for %s", what)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
