@@ -125,6 +125,9 @@ const (
 	// elicitCancelled: the call was cancelled, or its client went away,
 	// while it waited for the response.
 	elicitCancelled
+	// elicitStopped: the server stopped waiting (Options.StopWaiting: it
+	// is shutting down, or its client's input ended) before the response.
+	elicitStopped
 	// elicitFailed: the request could not be sent, or the client answered
 	// it with a JSON-RPC error or with a response that does not decode
 	// (mcp-go's sessions tell these apart only in words, given in detail).
@@ -154,6 +157,8 @@ func (e *elicitationError) describe(what string) string {
 		return fmt.Sprintf("The user did not respond within %s to the request to %s", waited(e.wait), what)
 	case elicitCancelled:
 		return "The call was cancelled while it waited for the user to " + what
+	case elicitStopped:
+		return "The server stopped waiting for the user to " + what + ", because it is shutting down or its client's input ended"
 	case elicitFailed:
 		return fmt.Sprintf("The user could not be asked to %s: the request to the client failed (%s)", what, e.detail)
 	default:
@@ -229,7 +234,7 @@ func runAsking(ctx context.Context, call *Call, timeout time.Duration, run func(
 		case !can.ServerRequests:
 			call = call.next(q, nil, undeliverable(q, "this transport cannot carry a request from the server"))
 		default:
-			responses, failed := askThroughSession(ctx, q, timeout)
+			responses, failed := askThroughSession(ctx, q, timeout, call.deps.StopWaiting)
 			call = call.next(q, responses, failed)
 		}
 	}
@@ -268,7 +273,7 @@ func (c *Call) next(q *question, responses mcp.InputResponses, failed map[string
 // legacy protocol), waiting at most timeout for each response. It returns
 // the responses, and the failures by id; once one fails, the others are
 // not sent.
-func askThroughSession(ctx context.Context, q *question, timeout time.Duration) (mcp.InputResponses, map[string]error) {
+func askThroughSession(ctx context.Context, q *question, timeout time.Duration, stop <-chan struct{}) (mcp.InputResponses, map[string]error) {
 	responses := mcp.InputResponses{}
 	failed := map[string]error{}
 	for _, a := range q.asks {
@@ -276,7 +281,7 @@ func askThroughSession(ctx context.Context, q *question, timeout time.Duration) 
 			failed[a.ID] = &elicitationError{kind: elicitFailed, detail: "an earlier question of the call failed"}
 			continue
 		}
-		res, err := elicitThroughSession(ctx, a.Params, timeout)
+		res, err := elicitThroughSession(ctx, a.Params, timeout, stop)
 		if err != nil {
 			failed[a.ID] = err
 			continue
@@ -287,12 +292,13 @@ func askThroughSession(ctx context.Context, q *question, timeout time.Duration) 
 }
 
 // elicitThroughSession sends one elicitation/create through the session of
-// ctx's call and waits at most timeout for the response. mcp-go's
+// ctx's call and waits at most timeout for the response, and no longer
+// than until stop closes (nil: never). mcp-go's
 // MCPServer.RequestElicitation needs no server option (WithElicitation
 // only lists a capability); it validates params and sends through the
 // session, which reports the client's JSON-RPC error or an undecodable
 // result as an error.
-func elicitThroughSession(ctx context.Context, params mcp.ElicitationParams, timeout time.Duration) (*mcp.ElicitationResult, error) {
+func elicitThroughSession(ctx context.Context, params mcp.ElicitationParams, timeout time.Duration, stop <-chan struct{}) (*mcp.ElicitationResult, error) {
 	srv := server.ServerFromContext(ctx)
 	if srv == nil {
 		return nil, &elicitationError{kind: elicitFailed, detail: "no MCP server serves this call"}
@@ -302,6 +308,15 @@ func elicitThroughSession(ctx context.Context, params mcp.ElicitationParams, tim
 	}
 	wait, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-wait.Done():
+			}
+		}()
+	}
 	res, err := srv.RequestElicitation(wait, mcp.ElicitationRequest{
 		Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
 		Params:  params,
@@ -309,6 +324,8 @@ func elicitThroughSession(ctx context.Context, params mcp.ElicitationParams, tim
 	switch {
 	case ctx.Err() != nil:
 		return nil, &elicitationError{kind: elicitCancelled}
+	case err != nil && stopped(stop):
+		return nil, &elicitationError{kind: elicitStopped}
 	case errors.Is(err, context.DeadlineExceeded) || (err != nil && wait.Err() != nil):
 		return nil, &elicitationError{kind: elicitTimeout, wait: timeout}
 	case err != nil:

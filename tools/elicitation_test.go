@@ -43,6 +43,7 @@ func TestRemovalConfirmationFailures(t *testing.T) {
 		block         bool                          // the user never answers
 		tamper        func(era string) lineRewrite  // what the wire does to the client's response; nil: nothing
 		cancel        map[string]bool               // by era: the client cancels the call while it waits
+		stop          bool                          // the server stops waiting (Options.StopWaiting) once the user is asked
 		timeout       time.Duration                 // tools.Options.ElicitationTimeout; 0: the default
 		undeliverable bool                          // the server cannot write elicitation/create
 		legacyOnly    bool
@@ -67,6 +68,8 @@ func TestRemovalConfirmationFailures(t *testing.T) {
 			want: map[string]outcome{"legacy": noResult, "modern": refused}, text: []string{"without the user's response", "Nothing was removed."}},
 		{name: "no response in time", block: true, timeout: time.Nanosecond, legacyOnly: true,
 			want: map[string]outcome{"legacy": refused}, text: []string{"did not respond", "Nothing was removed.", "again"}},
+		{name: "server stops waiting", block: true, stop: true, legacyOnly: true,
+			want: map[string]outcome{"legacy": refused}, text: []string{"stopped waiting", "shutting down", "Nothing was removed."}},
 		{name: "call cancelled while waiting", block: true, cancel: map[string]bool{"legacy": true, "modern": true},
 			want: map[string]outcome{"legacy": noResult, "modern": clientSide}},
 		{name: "transport cannot deliver", undeliverable: true, legacyOnly: true,
@@ -79,9 +82,24 @@ func TestRemovalConfirmationFailures(t *testing.T) {
 			}
 			t.Run(e.Name+"/"+row.name, func(t *testing.T) {
 				up, deletes := deleteCounter(t)
-				f := newFixture(t, up.URL, serverOptions{tools: func(o *tools.Options) { o.ElicitationTimeout = row.timeout }})
+				stopWaiting := make(chan struct{})
+				f := newFixture(t, up.URL, serverOptions{tools: func(o *tools.Options) {
+					o.ElicitationTimeout = row.timeout
+					if row.stop {
+						o.StopWaiting = stopWaiting
+					}
+				}})
 				user := newUser(row.action, row.fail, row.block)
 				t.Cleanup(user.release)
+				if row.stop {
+					go func() {
+						select {
+						case <-user.asked: // the call waits for the user
+							close(stopWaiting)
+						case <-user.released:
+						}
+					}()
+				}
 				w := stdioWiring{clientOpts: []client.ClientOption{client.WithElicitationHandler(user)}, rewritten: make(chan struct{}, 1)}
 				if row.tamper != nil {
 					w.toServer = row.tamper(e.Name)
