@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/testutil"
 )
 
 // Helpers of the tests of the bounds, the drain and the metrics.
@@ -51,18 +53,14 @@ func wantRefusal(t *testing.T, r reply, status int, flag string) {
 	}
 }
 
-// eventually polls cond every few milliseconds until it holds, failing the
-// test after a minute: a generous deadline for an event, not a bound on how
-// fast it comes.
-func eventually(t *testing.T, what string, cond func() bool) {
+// waitFor waits for cond to hold, checking it after each of c's changes,
+// and fails the test after a minute: a generous bound on a hang, not on how
+// fast the event comes.
+func waitFor(t *testing.T, what string, c *testutil.Changes, cond func() bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gave up waiting for %s", what)
-		case <-time.After(5 * time.Millisecond):
-		}
+	if err := c.Wait(ctx, cond); err != nil {
+		t.Fatalf("gave up waiting for %s", what)
 	}
 }

@@ -29,7 +29,7 @@ func TestDrainOrder(t *testing.T) {
 				cs := connect(t, ts, tc.transport, keyA, era)
 
 				waited := testutil.CallInBackground(t.Context(), cs, "get_oauth_status", map[string]any{"provider": "github", "waitSeconds": 50})
-				eventually(t, "the OAuth wait to poll the upstream", func() bool {
+				waitFor(t, "the OAuth wait to poll the upstream", &ts.up.Changes, func() bool {
 					for _, r := range ts.up.Requests() {
 						if r.Path == "/agent/integrations/oauth/status" {
 							return true
@@ -48,10 +48,8 @@ func TestDrainOrder(t *testing.T) {
 					t.Fatalf("the OAuth wait's result is %q, want its last status and a note to ask again", text)
 				}
 
-				eventually(t, "/healthz to respond 503", func() bool {
-					return ts.do(t, hc, "GET", HealthPath, "", "", "").status == http.StatusServiceUnavailable
-				})
-				if r := ts.do(t, hc, "GET", HealthPath, "", "", ""); !strings.Contains(r.body, "draining") {
+				waitFor(t, "the drain to begin", &ts.logs.Changes, func() bool { return strings.Contains(ts.logs.String(), "draining:") })
+				if r := ts.do(t, hc, "GET", HealthPath, "", "", ""); r.status != http.StatusServiceUnavailable || !strings.Contains(r.body, "draining") {
 					t.Errorf("/healthz while draining: %d %s", r.status, r.body)
 				}
 				switch {

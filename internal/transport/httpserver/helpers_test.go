@@ -49,6 +49,8 @@ type testServer struct {
 	// ended receives the id of every streamable HTTP session that leaves
 	// the session table (mcp-go's unregister hook, or Terminate).
 	ended chan string
+	// streams changes when a stream opens or closes.
+	streams testutil.Changes
 	// drainDelay ends Run's drain delay (when RunOptions.DrainDelay is
 	// set); the end of the test ends it too.
 	drainDelay chan time.Time
@@ -128,6 +130,7 @@ func startServerWith(t *testing.T, s setup) *testServer {
 			ts.ended <- id
 		}
 	}
+	h.streams.changed = ts.streams.Changed
 	if s.unregistering != nil {
 		onSessionEnd(srv, s.unregistering) // after the transport's own hook
 	}

@@ -130,7 +130,7 @@ func TestMetricsExposition(t *testing.T) {
 	// The legacy client opens a listening stream of its own, when it will:
 	// wait for both.
 	var fams map[string]*dto.MetricFamily
-	eventually(t, "two listening streams", func() bool {
+	waitFor(t, "two listening streams", &ts.streams, func() bool {
 		fams = scrape(t, scrapeURL.URL+"/metrics")
 		n, _ := sample(fams, "alfe_mcp_streams", map[string]string{"kind": "get"})
 		return n == 2

@@ -29,6 +29,9 @@ type streams struct {
 	maxPerKey int
 	closing   bool
 	metrics   *metrics.Metrics
+	// changed, when set, runs after a stream opens or closes (tests wait
+	// on it).
+	changed func()
 }
 
 // stream is one long-lived response.
@@ -76,6 +79,7 @@ func (s *streams) add(ctx context.Context, key fingerprint, kind string, pending
 	s.perKey[key]++
 	s.mu.Unlock()
 	s.metrics.StreamOpened(kind)
+	s.notify()
 	var once sync.Once
 	return ctx, func() {
 		once.Do(func() {
@@ -83,8 +87,23 @@ func (s *streams) add(ctx context.Context, key fingerprint, kind string, pending
 			s.removeLocked(st)
 			s.mu.Unlock()
 			cancel()
+			s.notify()
 		})
 	}, nil
+}
+
+// notify runs changed, when set.
+func (s *streams) notify() {
+	if s.changed != nil {
+		s.changed()
+	}
+}
+
+// held returns how many streams key holds open.
+func (s *streams) held(key fingerprint) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.perKey[key]
 }
 
 // stuck reports whether st has been blocked in a write for longer than

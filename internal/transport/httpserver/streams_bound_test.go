@@ -58,14 +58,14 @@ func TestStreamsPerKeyCap(t *testing.T) {
 			}
 		}
 		first.Close()
-		eventually(t, "the closed stream to give its place back", func() bool {
-			r, body := openStream(t, ts, hc, path, keyA, session)
-			if r.status == http.StatusOK {
-				body.Close()
-				return true
-			}
-			return false
+		waitFor(t, "the closed stream to give its place back", &ts.streams, func() bool {
+			return ts.h.streams.held(fingerprintOf(keyA)) < 2
 		})
+		if r, body := openStream(t, ts, hc, path, keyA, session); r.status != http.StatusOK {
+			t.Fatalf("a stream in the place the closed one gave back: %d %s", r.status, r.body)
+		} else {
+			body.Close()
+		}
 	})
 }
 
