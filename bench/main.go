@@ -4,9 +4,11 @@
 // binary has the http command, over streamable HTTP, and prints a table and a
 // JSON document of the figures next to their targets.
 //
-// Next to every figure it prints the same figure for ./bench/floor, a
-// hand-written minimal server doing the same work, built and measured in the
-// same run: the limit of the machine the figures were taken on.
+// Next to every figure it prints the same figure for ./bench/baseline, the
+// bare mcp-go server doing the same job per call (the reference of issue 13's
+// targets, each printed as a ratio or a difference against it), and for
+// ./bench/floor, a hand-written minimal server doing the same work: the limit
+// of the machine. All three are built and measured in the same run.
 //
 //	go run ./bench                       # from the repository root
 //	go run ./bench -json bench.json      # also write the JSON
@@ -23,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"strings"
@@ -42,6 +45,7 @@ type settings struct {
 	Src         string        `json:"-"`
 	JSONFile    string        `json:"-"`
 	Floor       bool          `json:"floor"`
+	Baseline    bool          `json:"baseline"`
 	Items       int           `json:"items"`
 	Delay       time.Duration `json:"upstreamDelay"`
 	BurstDelay  time.Duration `json:"burstUpstreamDelay"`
@@ -67,6 +71,7 @@ func parseFlags() settings {
 	flag.StringVar(&s.Src, "src", "", "build alfe-mcp from this module `dir` (default: the module the bench is run in)")
 	flag.StringVar(&s.JSONFile, "json", "", "also write the results as JSON to `file` (- for stdout)")
 	flag.BoolVar(&s.Floor, "floor", true, "also measure ./bench/floor, the hand-written reference server")
+	flag.BoolVar(&s.Baseline, "baseline", true, "also measure ./bench/baseline, the bare mcp-go server doing the same job (issue 13's reference)")
 	flag.IntVar(&s.Items, "items", 3, "integrations in the upstream's response")
 	flag.DurationVar(&s.Delay, "delay", 0, "upstream delay for the latency, throughput and RSS phases")
 	flag.DurationVar(&s.BurstDelay, "burst-delay", 100*time.Millisecond, "upstream delay for the burst phase")
@@ -91,7 +96,7 @@ func parseFlags() settings {
 	flag.DurationVar(&s.Flood.Idle, "flood-idle", 5*time.Second, "flood sessions: --session-idle-timeout, when the binary has it")
 	flag.Parse()
 	if s.Phase == "flood" {
-		s.Floor = false
+		s.Floor, s.Baseline = false, false
 	}
 	return s
 }
@@ -105,6 +110,7 @@ type Report struct {
 	LoadAfter  string    `json:"loadAvgAfter"`
 	Settings   settings  `json:"settings"`
 	Server     Figures   `json:"server"`
+	Baseline   *Figures  `json:"baseline,omitempty"`
 	Floor      *Figures  `json:"floor,omitempty"`
 	ToolsList  ListStats `json:"toolsList"`
 	DirectGET  Dist      `json:"directGET"`
@@ -115,7 +121,8 @@ type Report struct {
 	Errors     []string  `json:"errors,omitempty"`
 }
 
-// Figures are what is measured for a stdio server (alfe-mcp or the floor).
+// Figures are what is measured for a stdio server (alfe-mcp, the baseline or
+// the floor).
 type Figures struct {
 	BinaryBytes int64   `json:"binaryBytes"`
 	ColdStart   Dist    `json:"coldStartUs"`
@@ -171,14 +178,21 @@ type RSS struct {
 	CallsEach   int     `json:"callsEach"`
 }
 
-// Check is one figure against its target.
+// Check is one figure against its target. Issue 13's targets are relative
+// to the baseline of the same run: VsBaseline is alfe-mcp's figure as a
+// ratio (×) or a difference (+/−) against it; Stretch is the figure halfway
+// from the baseline to the floor.
 type Check struct {
-	Name   string   `json:"name"`
-	Value  float64  `json:"value"`
-	Floor  *float64 `json:"floor,omitempty"`
-	Unit   string   `json:"unit"`
-	Target string   `json:"target"`
-	Status string   `json:"status"` // PASS, MISS or SKIP
+	Name       string   `json:"name"`
+	Value      float64  `json:"value"`
+	Baseline   *float64 `json:"baseline,omitempty"`
+	Floor      *float64 `json:"floor,omitempty"`
+	Unit       string   `json:"unit"`
+	VsBaseline string   `json:"vsBaseline,omitempty"`
+	Target     string   `json:"target"`
+	Status     string   `json:"status"` // PASS, MISS or SKIP
+	Stretch    string   `json:"stretch,omitempty"`
+	StretchOK  *bool    `json:"stretchMet,omitempty"`
 }
 
 func main() {
@@ -200,7 +214,7 @@ func run(s settings) error {
 
 	// Build.
 	root, err := moduleRoot()
-	if err != nil && (s.Bin == "" && s.Src == "" || s.Floor) {
+	if err != nil && (s.Bin == "" && s.Src == "" || s.Floor || s.Baseline) {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "alfe-bench-")
@@ -218,6 +232,14 @@ func run(s settings) error {
 		if bin, err = build(src, ".", dir, "alfe-mcp"); err != nil {
 			return err
 		}
+	}
+	baseBin := ""
+	if s.Baseline {
+		if baseBin, err = build(root, "./bench/baseline", dir, "baseline"); err != nil {
+			return err
+		}
+		rep.Baseline = &Figures{}
+		rep.Baseline.BinaryBytes = fileSize(baseBin)
 	}
 	floorBin := ""
 	if s.Floor {
@@ -249,15 +271,21 @@ func run(s settings) error {
 	}
 	direct := newDirect(up.url, s.CallTimeout)
 
-	// Cold start, alternating alfe-mcp and the floor.
+	// Cold start, alternating alfe-mcp, the baseline and the floor.
 	logf("cold start: %d runs", s.ColdRuns)
-	var colds, floorColds []time.Duration
+	var colds, baseColds, floorColds []time.Duration
 	for range s.ColdRuns {
 		d, err := coldStart(bin, up.url, args, s.CallTimeout)
 		if err != nil {
 			return fmt.Errorf("cold start: %w", err)
 		}
 		colds = append(colds, d)
+		if s.Baseline {
+			if d, err = coldStart(baseBin, up.url, nil, s.CallTimeout); err != nil {
+				return fmt.Errorf("baseline cold start: %w", err)
+			}
+			baseColds = append(baseColds, d)
+		}
 		if s.Floor {
 			if d, err = coldStart(floorBin, up.url, nil, s.CallTimeout); err != nil {
 				return fmt.Errorf("floor cold start: %w", err)
@@ -266,6 +294,9 @@ func run(s settings) error {
 		}
 	}
 	rep.Server.ColdStart = summarize(colds)
+	if s.Baseline {
+		rep.Baseline.ColdStart = summarize(baseColds)
+	}
 	if s.Floor {
 		rep.Floor.ColdStart = summarize(floorColds)
 	}
@@ -328,7 +359,7 @@ func run(s settings) error {
 		rep.HTTPNote = "disabled with -http off"
 	}
 
-	if err := phases(&rep.Server, srv, bin, args, up, &up.srvConns, s); err != nil {
+	if err := phases(&rep.Server, "alfe-mcp", srv, bin, args, up, &up.srvConns, s); err != nil {
 		return err
 	}
 	if b := srv.bad.Load(); b > 0 {
@@ -336,22 +367,16 @@ func run(s settings) error {
 	}
 	srv.stop()
 
-	// The floor, alone, the same way.
+	// The baseline, then the floor, each alone, the same way.
+	if s.Baseline {
+		if err := measureReference(rep.Baseline, "baseline", baseBin, up, &up.blConns, direct, s); err != nil {
+			return err
+		}
+	}
 	if s.Floor {
-		flr, err := startInitialized(floorBin, up.url, nil, s)
-		if err != nil {
-			return fmt.Errorf("floor: %w", err)
+		if err := measureReference(rep.Floor, "floor", floorBin, up, &up.flrConns, direct, s); err != nil {
+			return err
 		}
-		defer flr.stop()
-		logf("floor stdio latency: %d warm-up + %d rounds of a call and a direct GET", s.Warmup, s.Calls)
-		if rep.Floor.Latency, rep.Floor.Direct, err = latencyLoop(call(flr), direct, s); err != nil {
-			return fmt.Errorf("floor: %w", err)
-		}
-		rep.Floor.OverheadUs = round1(rep.Floor.Latency.P50 - rep.Floor.Direct.P50)
-		if err := phases(rep.Floor, flr, floorBin, nil, up, &up.flrConns, s); err != nil {
-			return fmt.Errorf("floor: %w", err)
-		}
-		flr.stop()
 	}
 
 	rep.LoadAfter = loadAvg()
@@ -365,6 +390,29 @@ func run(s settings) error {
 		} else if err := os.WriteFile(s.JSONFile, b, 0o644); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// measureReference measures a reference server (the baseline or the floor)
+// as alfe-mcp is measured: the latency loop, then phases.
+func measureReference(f *Figures, name, bin string, up *upstream, conns *atomic.Int64, direct *directClient, s settings) error {
+	srv, err := startInitialized(bin, up.url, nil, s)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer srv.stop()
+	up.setDelay(s.Delay)
+	logf("%s stdio latency: %d warm-up + %d rounds of a call and a direct GET", name, s.Warmup, s.Calls)
+	if f.Latency, f.Direct, err = latencyLoop(call(srv), direct, s); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	f.OverheadUs = round1(f.Latency.P50 - f.Direct.P50)
+	if err := phases(f, name, srv, bin, nil, up, conns, s); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if b := srv.bad.Load(); b > 0 {
+		return fmt.Errorf("%s: %d calls returned errors", name, b)
 	}
 	return nil
 }
@@ -421,14 +469,10 @@ func httpLatency(bin, apiURL string, stateless bool, args []string, direct *dire
 	return fig, nil
 }
 
-// phases runs, on one stdio server, the CPU-per-sequential-call, burst,
+// phases runs, on one stdio server (named name in the log), the CPU-per-sequential-call, burst,
 // throughput and (in a fresh process) RSS phases. conns counts the
 // upstream connections the server opens.
-func phases(f *Figures, srv *stdioServer, bin string, args []string, up *upstream, conns *atomic.Int64, s settings) error {
-	name := "alfe-mcp"
-	if strings.HasSuffix(bin, "floor") {
-		name = "floor"
-	}
+func phases(f *Figures, name string, srv *stdioServer, bin string, args []string, up *upstream, conns *atomic.Int64, s settings) error {
 	// CPU per sequential call.
 	up.setDelay(s.Delay)
 	cpu0, _ := cpuTime(srv.pid())
@@ -679,31 +723,96 @@ func checks(r *Report) []Check {
 		}
 		return "MISS"
 	}
-	fl := func(get func(f *Figures) float64) *float64 {
-		if r.Floor == nil {
+	ref := func(f *Figures, get func(f *Figures) float64) *float64 {
+		if f == nil {
 			return nil
 		}
-		v := get(r.Floor)
+		v := get(f)
 		return &v
 	}
+	// figure is one row: alfe-mcp's value and the references'.
+	figure := func(name, unit string, get func(f *Figures) float64) Check {
+		return Check{Name: name, Unit: unit, Value: get(&r.Server), Baseline: ref(r.Baseline, get), Floor: ref(r.Floor, get)}
+	}
+	// absolute sets a target of issue 6 (or of a figure with no reference).
+	absolute := func(c Check, target string, ok func(v float64) bool) Check {
+		c.Target, c.Status = target, status(ok(c.Value))
+		return c
+	}
+	// ratio and diff print the figure against the baseline; with a target,
+	// the target is relative to it (issue 13), and the stretch is halfway
+	// from the baseline to the floor.
+	ratio := func(c Check) Check {
+		if c.Baseline != nil && *c.Baseline != 0 {
+			c.VsBaseline = fmt.Sprintf("%.2f×", c.Value / *c.Baseline)
+		}
+		return c
+	}
+	diff := func(c Check) Check {
+		if c.Baseline != nil {
+			c.VsBaseline = fmt.Sprintf("%+.4g %s", round2(c.Value-*c.Baseline), c.Unit)
+		}
+		return c
+	}
+	relative := func(c Check, target string, ok func(v, base float64) bool, higherIsBetter bool) Check {
+		c.Target = target
+		if c.Baseline == nil {
+			c.Status = "SKIP"
+			return c
+		}
+		c.Status = status(ok(c.Value, *c.Baseline))
+		if c.Floor != nil {
+			half := round1((*c.Baseline + *c.Floor) / 2)
+			met := c.Value <= half
+			c.Stretch = fmt.Sprintf("≤ %g %s", half, c.Unit)
+			if higherIsBetter {
+				met = c.Value >= half
+				c.Stretch = fmt.Sprintf("≥ %g %s", half, c.Unit)
+			}
+			c.StretchOK = &met
+		}
+		return c
+	}
 	mib := func(b int64) float64 { return round2(float64(b) / (1 << 20)) }
-	sv := &r.Server
+	inFlight := r.Server.Throughput.InFlight
 	cs := []Check{
-		{"stripped binary size", mib(sv.BinaryBytes), fl(func(f *Figures) float64 { return mib(f.BinaryBytes) }), "MiB", "≤ 10 MiB", status(mib(sv.BinaryBytes) <= 10)},
-		{"cold start, median (exec → initialize reply)", round2(sv.ColdStart.P50 / 1000), fl(func(f *Figures) float64 { return round2(f.ColdStart.P50 / 1000) }), "ms", "≤ 40 ms", status(sv.ColdStart.P50 <= 40000)},
-		{"tools/list, median", r.ToolsList.P50, nil, "µs", "≤ 2000 µs", status(r.ToolsList.P50 <= 2000)},
-		{"per-call p50 over the direct GET (stdio)", sv.OverheadUs, fl(func(f *Figures) float64 { return f.OverheadUs }), "µs", "≤ 380 µs", status(sv.OverheadUs <= 380)},
-		{fmt.Sprintf("%d simultaneous calls, %v upstream, median", sv.Burst.N, r.Settings.BurstDelay), sv.Burst.MedianMs, fl(func(f *Figures) float64 { return f.Burst.MedianMs }), "ms", "≤ 110 ms", status(sv.Burst.MedianMs <= 110)},
-		{fmt.Sprintf("new upstream conns once warm, %d in flight", sv.Throughput.InFlight), float64(sv.Throughput.NewConns), fl(func(f *Figures) float64 { return float64(f.Throughput.NewConns) }), "", "0", status(sv.Throughput.NewConns == 0)},
-		{fmt.Sprintf("server CPU per call, %d in flight", sv.Throughput.InFlight), sv.Throughput.ServerCPUUs, fl(func(f *Figures) float64 { return f.Throughput.ServerCPUUs }), "µs", "≤ 160 µs", status(sv.Throughput.ServerCPUUs <= 160)},
-		{"RSS after start", sv.RSS.AfterStart.RSS, fl(func(f *Figures) float64 { return f.RSS.AfterStart.RSS }), "MiB", "≤ 12 MiB", status(sv.RSS.AfterStart.RSS <= 12)},
-		{fmt.Sprintf("RSS after %d calls", sv.RSS.CallsEach), sv.RSS.AfterFirst.RSS, fl(func(f *Figures) float64 { return f.RSS.AfterFirst.RSS }), "MiB", "≤ 18 MiB", status(sv.RSS.AfterFirst.RSS <= 18)},
-		{fmt.Sprintf("RSS growth over the next %d calls", sv.RSS.CallsEach), sv.RSS.GrowthMB, fl(func(f *Figures) float64 { return f.RSS.GrowthMB }), "MiB", "≤ 1 MiB (none)", status(sv.RSS.GrowthMB <= 1)},
+		// Issue 13: against the bare library, in this run.
+		relative(ratio(figure(fmt.Sprintf("calls/s, %d in flight, %v upstream delay", inFlight, r.Settings.Delay), "/s",
+			func(f *Figures) float64 { return math.Round(f.Throughput.CallsPerSec) })),
+			"≥ 1.00× baseline", func(v, b float64) bool { return v >= b }, true),
+		relative(ratio(figure(fmt.Sprintf("server CPU per call, %d in flight", inFlight), "µs",
+			func(f *Figures) float64 { return f.Throughput.ServerCPUUs })),
+			"≤ 1.00× baseline", func(v, b float64) bool { return v <= b }, false),
+		relative(diff(figure("sequential call p50 (stdio)", "µs", func(f *Figures) float64 { return f.Latency.P50 })),
+			"≤ baseline + 20 µs", func(v, b float64) bool { return v <= b+20 }, false),
+		relative(diff(figure("cold start, median (exec → initialize reply)", "ms", func(f *Figures) float64 { return round2(f.ColdStart.P50 / 1000) })),
+			"≤ baseline + 2 ms", func(v, b float64) bool { return v <= b+2 }, false),
+		absolute(Check{Name: "tools/list reply line", Value: float64(r.ToolsList.Bytes), Unit: "B"},
+			"< 8192 B", func(v float64) bool { return v < 8192 }),
+		// Issue 6: absolute.
+		absolute(ratio(figure("stripped binary size", "MiB", func(f *Figures) float64 { return mib(f.BinaryBytes) })),
+			"≤ 10 MiB", func(v float64) bool { return v <= 10 }),
+		absolute(Check{Name: "tools/list, median", Value: r.ToolsList.P50, Unit: "µs"},
+			"≤ 2000 µs", func(v float64) bool { return v <= 2000 }),
+		absolute(diff(figure("per-call p50 over the direct GET (stdio)", "µs", func(f *Figures) float64 { return f.OverheadUs })),
+			"≤ 380 µs", func(v float64) bool { return v <= 380 }),
+		absolute(diff(figure(fmt.Sprintf("%d simultaneous calls, %v upstream, median", r.Server.Burst.N, r.Settings.BurstDelay), "ms",
+			func(f *Figures) float64 { return f.Burst.MedianMs })),
+			"≤ 110 ms", func(v float64) bool { return v <= 110 }),
+		absolute(figure(fmt.Sprintf("new upstream conns once warm, %d in flight", inFlight), "",
+			func(f *Figures) float64 { return float64(f.Throughput.NewConns) }),
+			"0", func(v float64) bool { return v == 0 }),
+		absolute(diff(figure("RSS after start", "MiB", func(f *Figures) float64 { return f.RSS.AfterStart.RSS })),
+			"≤ 12 MiB", func(v float64) bool { return v <= 12 }),
+		absolute(diff(figure(fmt.Sprintf("RSS after %d calls", r.Server.RSS.CallsEach), "MiB", func(f *Figures) float64 { return f.RSS.AfterFirst.RSS })),
+			"≤ 18 MiB", func(v float64) bool { return v <= 18 }),
+		absolute(diff(figure(fmt.Sprintf("RSS growth over the next %d calls", r.Server.RSS.CallsEach), "MiB", func(f *Figures) float64 { return f.RSS.GrowthMB })),
+			"≤ 1 MiB (none)", func(v float64) bool { return v <= 1 }),
 	}
 	if r.HTTP != nil {
-		cs = append(cs, Check{"streamable HTTP p50 / stdio p50", r.HTTP.Ratio, nil, "×", "≤ 1.25×", status(r.HTTP.Ratio <= 1.25)})
+		cs = append(cs, absolute(Check{Name: "streamable HTTP p50 / stdio p50", Value: r.HTTP.Ratio, Unit: "×"}, "≤ 1.25×", func(v float64) bool { return v <= 1.25 }))
 	} else {
-		cs = append(cs, Check{"streamable HTTP p50 / stdio p50", 0, nil, "×", "≤ 1.25×", "SKIP"})
+		cs = append(cs, Check{Name: "streamable HTTP p50 / stdio p50", Unit: "×", Target: "≤ 1.25×", Status: "SKIP"})
 	}
 	return cs
 }
@@ -716,26 +825,30 @@ func printReport(w io.Writer, r *Report) {
 		r.Settings.Items, r.ReplyBytes, r.Settings.Delay)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	floorCol := r.Floor != nil
-	if floorCol {
-		fmt.Fprintln(tw, "FIGURE\tALFE-MCP\tFLOOR\tTARGET\tSTATUS")
-	} else {
-		fmt.Fprintln(tw, "FIGURE\tALFE-MCP\tTARGET\tSTATUS")
+	fmt.Fprintln(tw, "FIGURE\tALFE-MCP\tBASELINE\tFLOOR\tVS BASELINE\tTARGET\tSTATUS\tSTRETCH (halfway to the floor)")
+	val := func(v *float64, unit string) string {
+		if v == nil {
+			return "-"
+		}
+		return strings.TrimSpace(fmt.Sprintf("%g %s", *v, unit))
 	}
 	for _, c := range r.Checks {
-		v := strings.TrimSpace(fmt.Sprintf("%g %s", c.Value, c.Unit))
-		if c.Status == "SKIP" {
+		v := val(&c.Value, c.Unit)
+		if c.Status == "SKIP" && c.Baseline == nil && c.Value == 0 {
 			v = "n/a"
 		}
-		if floorCol {
-			f := "-"
-			if c.Floor != nil {
-				f = strings.TrimSpace(fmt.Sprintf("%g %s", *c.Floor, c.Unit))
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.Name, v, f, c.Target, c.Status)
-		} else {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, v, c.Target, c.Status)
+		vs, stretch := c.VsBaseline, c.Stretch
+		if vs == "" {
+			vs = "-"
 		}
+		if c.StretchOK != nil {
+			if *c.StretchOK {
+				stretch += " met"
+			} else {
+				stretch += " not met"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, v, val(c.Baseline, c.Unit), val(c.Floor, c.Unit), vs, c.Target, c.Status, stretch)
 	}
 	tw.Flush() //nolint:errcheck
 
@@ -745,9 +858,14 @@ func printReport(w io.Writer, r *Report) {
 	row := func(name string, d Dist) {
 		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t\n", name, d.N, d.Min, d.P50, d.P90, d.P99, d.Max, d.Mean)
 	}
-	row("alfe-mcp cold start", r.Server.ColdStart)
-	if r.Floor != nil {
-		row("floor cold start", r.Floor.ColdStart)
+	refs := []struct {
+		name string
+		f    *Figures
+	}{{"alfe-mcp", &r.Server}, {"baseline", r.Baseline}, {"floor", r.Floor}}
+	for _, x := range refs {
+		if x.f != nil {
+			row(x.name+" cold start", x.f.ColdStart)
+		}
 	}
 	row("tools/list", r.ToolsList.Dist)
 	row("alfe-mcp stdio call", r.Server.Latency)
@@ -759,13 +877,16 @@ func printReport(w io.Writer, r *Report) {
 			row("alfe-mcp http --stateless call", *r.HTTP.Stateless)
 		}
 	}
-	if r.Floor != nil {
-		row("floor stdio call", r.Floor.Latency)
-		row("  direct GET, same loop", r.Floor.Direct)
+	for _, x := range refs[1:] {
+		if x.f != nil {
+			row(x.name+" stdio call", x.f.Latency)
+			row("  direct GET, same loop", x.f.Direct)
+		}
 	}
-	row(fmt.Sprintf("alfe-mcp stdio, %d in flight", r.Server.Throughput.InFlight), r.Server.Throughput.Latency)
-	if r.Floor != nil {
-		row(fmt.Sprintf("floor stdio, %d in flight", r.Floor.Throughput.InFlight), r.Floor.Throughput.Latency)
+	for _, x := range refs {
+		if x.f != nil {
+			row(fmt.Sprintf("%s stdio, %d in flight", x.name, x.f.Throughput.InFlight), x.f.Throughput.Latency)
+		}
 	}
 	tw.Flush() //nolint:errcheck
 
@@ -779,18 +900,11 @@ func printReport(w io.Writer, r *Report) {
 	} else if r.HTTPNote != "" {
 		fmt.Fprintf(w, "http: %s\n", r.HTTPNote)
 	}
-	figs := []struct {
-		name string
-		f    *Figures
-	}{{"alfe-mcp", &r.Server}}
-	if r.Floor != nil {
-		figs = append(figs, struct {
-			name string
-			f    *Figures
-		}{"floor", r.Floor})
-	}
-	for _, x := range figs {
+	for _, x := range refs {
 		f := x.f
+		if f == nil {
+			continue
+		}
 		t := f.Throughput
 		fmt.Fprintf(w, "%s: CPU per sequential call %.1f µs; bursts: first %.1f ms, then %v ms\n", x.name, f.SeqCPUUs, f.Burst.FirstMs, f.Burst.WallMs)
 		fmt.Fprintf(w, "%s: %d calls in %.2f s at %d in flight = %.0f calls/s; CPU per call: server %.1f µs, bench (client+upstream) %.1f µs; upstream conns: %d in warm-up, %d after\n",

@@ -15,7 +15,8 @@ import (
 // {"data":[...]} after a configurable delay. It counts every new TCP
 // connection (http.Server.ConnState StateNew) and, on its first request,
 // attributes each connection by User-Agent to the server under test
-// (alfe-mcp/…), the floor server (alfe-floor/…) or the bench's own client.
+// (alfe-mcp/…), the bare-library baseline (alfe-baseline/…), the floor server
+// (alfe-floor/…) or the bench's own client.
 type upstream struct {
 	srv      *http.Server
 	ln       net.Listener
@@ -24,6 +25,7 @@ type upstream struct {
 	delay    atomic.Int64 // nanoseconds
 	newConns atomic.Int64 // every StateNew
 	srvConns atomic.Int64 // connections whose first request came from alfe-mcp
+	blConns  atomic.Int64 // connections whose first request came from the baseline server
 	flrConns atomic.Int64 // connections whose first request came from the floor server
 	othConns atomic.Int64 // connections whose first request came from anyone else
 	requests atomic.Int64
@@ -75,6 +77,8 @@ func (u *upstream) integrations(w http.ResponseWriter, r *http.Request) {
 		switch ua := r.UserAgent(); {
 		case strings.HasPrefix(ua, "alfe-mcp"):
 			u.srvConns.Add(1)
+		case strings.HasPrefix(ua, "alfe-baseline"):
+			u.blConns.Add(1)
 		case strings.HasPrefix(ua, "alfe-floor"):
 			u.flrConns.Add(1)
 		default:
