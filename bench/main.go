@@ -28,9 +28,11 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -44,6 +46,7 @@ type settings struct {
 	Bin         string        `json:"-"`
 	Src         string        `json:"-"`
 	JSONFile    string        `json:"-"`
+	Pprof       string        `json:"-"`
 	Floor       bool          `json:"floor"`
 	Baseline    bool          `json:"baseline"`
 	Items       int           `json:"items"`
@@ -70,6 +73,7 @@ func parseFlags() settings {
 	flag.StringVar(&s.Bin, "bin", "", "measure this alfe-mcp `binary` instead of building one (the size check then reports its size)")
 	flag.StringVar(&s.Src, "src", "", "build alfe-mcp from this module `dir` (default: the module the bench is run in)")
 	flag.StringVar(&s.JSONFile, "json", "", "also write the results as JSON to `file` (- for stdout)")
+	flag.StringVar(&s.Pprof, "pprof", "", "build alfe-mcp and the baseline with -tags pprof and write CPU and allocation profiles of their measured 16-in-flight phase into `dir`/alfe-mcp and dir/baseline (see internal/profiling)")
 	flag.BoolVar(&s.Floor, "floor", true, "also measure ./bench/floor, the hand-written reference server")
 	flag.BoolVar(&s.Baseline, "baseline", true, "also measure ./bench/baseline, the bare mcp-go server doing the same job (issue 13's reference)")
 	flag.IntVar(&s.Items, "items", 3, "integrations in the upstream's response")
@@ -95,6 +99,15 @@ func parseFlags() settings {
 	flag.IntVar(&s.Flood.Workers, "flood-workers", 32, "flood: requests or dials in flight at once")
 	flag.DurationVar(&s.Flood.Idle, "flood-idle", 5*time.Second, "flood sessions: --session-idle-timeout, when the binary has it")
 	flag.Parse()
+	if s.Pprof != "" {
+		if s.Bin != "" {
+			fmt.Fprintln(os.Stderr, "bench: -pprof builds alfe-mcp itself: use -src instead of -bin")
+			os.Exit(2)
+		}
+		if abs, err := filepath.Abs(s.Pprof); err == nil {
+			s.Pprof = abs
+		}
+	}
 	if s.Phase == "flood" {
 		s.Floor, s.Baseline = false, false
 	}
@@ -229,13 +242,13 @@ func run(s settings) error {
 			src = root
 		}
 		logf("building alfe-mcp in %s (CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w\")", src)
-		if bin, err = build(src, ".", dir, "alfe-mcp"); err != nil {
+		if bin, err = build(src, ".", dir, "alfe-mcp", s.buildTags()...); err != nil {
 			return err
 		}
 	}
 	baseBin := ""
 	if s.Baseline {
-		if baseBin, err = build(root, "./bench/baseline", dir, "baseline"); err != nil {
+		if baseBin, err = build(root, "./bench/baseline", dir, "baseline", s.buildTags()...); err != nil {
 			return err
 		}
 		rep.Baseline = &Figures{}
@@ -512,6 +525,10 @@ func phases(f *Figures, name string, srv *stdioServer, bin string, args []string
 	}
 	tp := TP{InFlight: s.InFlight, WarmConns: conns.Load() - w0}
 	c0 := conns.Load()
+	profiling := s.Pprof != "" && name != "floor"
+	if profiling {
+		srv.cmd.Process.Signal(syscall.SIGUSR1) //nolint:errcheck // starts the CPU profile (internal/profiling)
+	}
 	cpu0, _ = cpuTime(srv.pid())
 	self0 := selfCPU()
 	n, el, lat, err := concurrent(call(srv), s.InFlight, s.TPCalls, s.TPDuration)
@@ -519,6 +536,10 @@ func phases(f *Figures, name string, srv *stdioServer, bin string, args []string
 		return err
 	}
 	cpu1, _ = cpuTime(srv.pid())
+	if profiling {
+		srv.cmd.Process.Signal(syscall.SIGUSR2) //nolint:errcheck // stops it, writes the allocations
+		logf("%s: profiles in %s (written once the server has handled the signal)", name, filepath.Join(s.Pprof, name))
+	}
 	self1 := selfCPU()
 	tp.Calls, tp.Seconds = n, round2(el.Seconds())
 	tp.CallsPerSec = round1(float64(n) / el.Seconds())
@@ -534,8 +555,29 @@ func phases(f *Figures, name string, srv *stdioServer, bin string, args []string
 	return err
 }
 
+// buildTags are the tags the servers are built with: pprof with -pprof.
+func (s settings) buildTags() []string {
+	if s.Pprof != "" {
+		return []string{"pprof"}
+	}
+	return nil
+}
+
+// profileEnv is the environment that tells a server built with -tags pprof
+// where to write its profiles: a directory of s.Pprof named after bin.
+func (s settings) profileEnv(bin string) []string {
+	if s.Pprof == "" {
+		return nil
+	}
+	dir := filepath.Join(s.Pprof, filepath.Base(bin))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		logf("pprof: %v", err)
+	}
+	return []string{"ALFE_PPROF_DIR=" + dir}
+}
+
 func startInitialized(bin, apiURL string, args []string, s settings) (*stdioServer, error) {
-	srv, _, err := startStdio(bin, apiURL, args, nil, s.CallTimeout)
+	srv, _, err := startStdio(bin, apiURL, args, s.profileEnv(bin), s.CallTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -172,12 +172,17 @@ func goVersion() string {
 }
 
 // build compiles package pkg of the module at root to dir/name as a release
-// is built (README): static, stripped, without local paths.
-func build(root, pkg, dir, name string) (string, error) {
+// is built (README): static, stripped, without local paths; with tags, if
+// any.
+func build(root, pkg, dir, name string, tags ...string) (string, error) {
 	bin := filepath.Join(dir, name)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, pkg)
+	args := []string{"build", "-trimpath", "-ldflags", "-s -w", "-o", bin}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
