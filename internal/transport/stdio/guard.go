@@ -39,7 +39,9 @@ const (
 //
 // It also notes the id of every request it passes on (and forgets the id a
 // cancellation names) in pending, and holds back the end of input until
-// those requests get their responses: see Serve.
+// those requests get their responses: see Serve. A tools/call request with
+// an id it hands to calls instead, which runs it without mcp-go's stdio
+// transport (see callPool).
 type requestGuard struct {
 	src     *bufio.Reader
 	out     io.Writer // shared with mcp-go: a lockedWriter
@@ -57,6 +59,8 @@ type requestGuard struct {
 	// drainTimeout bounds the wait for responses after it.
 	endOfInput   func()
 	drainTimeout time.Duration
+	// calls runs the tools/call requests (nil: mcp-go does).
+	calls *callPool
 }
 
 func newRequestGuard(in io.Reader, out io.Writer, logger *slog.Logger) *requestGuard {
@@ -83,6 +87,10 @@ func (g *requestGuard) Read(p []byte) (int, error) {
 				break
 			}
 			g.track(m)
+			if m.method == "tools/call" && m.id != "" && g.calls.ready() {
+				g.calls.dispatch(call{line: bytes.Clone(line), id: m.id})
+				break
+			}
 			g.ready = append(g.buf[:0], line...)
 			g.buf = g.ready
 		}
@@ -94,6 +102,8 @@ func (g *requestGuard) Read(p []byte) (int, error) {
 			if errors.Is(err, io.EOF) && g.pending != nil {
 				g.pending.wait(g.ctx, g.drainTimeout)
 			}
+			// mcp-go cancels its handlers once input ends; so do the calls.
+			g.calls.stopCalls()
 			return 0, err
 		}
 		if err != nil {

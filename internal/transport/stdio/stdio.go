@@ -1,8 +1,10 @@
 // Package stdio serves an MCP server over stdin and stdout, one JSON-RPC
 // message a line: it guards mcp-go's stdio transport against input that
-// would exhaust memory or run with a bogus id, drops the response to a
-// request the client cancelled while it ran (transport.Cancellations), and
-// at the end of input waits for the responses to the requests already read.
+// would exhaust memory or run with a bogus id, runs tool calls itself
+// (calls.go: one parse of the line before mcp-go's HandleMessage, one
+// encoding of the response), drops the response to a request the client
+// cancelled while it ran (transport.Cancellations), and at the end of input
+// waits for the responses to the requests already read.
 package stdio
 
 import (
@@ -79,7 +81,11 @@ func ServeWith(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Wr
 	guard := newRequestGuard(in, lw, logger)
 	guard.ctx, guard.pending, guard.cancels = ctx, p, cancels
 	guard.endOfInput, guard.drainTimeout = opts.EndOfInput, opts.DrainTimeout
+	calls := &callPool{srv: s, out: lw, pending: p, cancels: cancels, logger: logger}
+	stdio.SetContextFunc(calls.start) // Listen's context for handlers, with its session
+	guard.calls = calls
 	err := stdio.Listen(ctx, guard, &responseWatcher{w: lw, pending: p, cancels: cancels, logger: logger})
+	calls.wait()
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}

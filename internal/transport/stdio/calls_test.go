@@ -1,0 +1,57 @@
+package stdio
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// TestEncodeResponse checks that the pool writes each response byte for byte
+// as mcp-go's stdio transport does (json.Marshal and a newline).
+func TestEncodeResponse(t *testing.T) {
+	structured := func(raw string) *mcp.CallToolResult {
+		res := mcp.NewToolResultStructured(json.RawMessage(raw), raw)
+		res.RawStructuredContent = json.RawMessage(raw)
+		return res
+	}
+	withMeta := structured(`{"a":1}`)
+	withMeta.Meta = mcp.NewMetaFromMap(map[string]any{"progressToken": "p<1>"})
+	isError := mcp.NewToolResultError("bad <input> & \u2028 \"quoted\"")
+	mixed := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("a"), mcp.NewImageContent("aGk=", "image/png")}}
+	asking := &mcp.CallToolResult{}
+	asking.ResultType, asking.RequestState = "input_required", "st<>"
+	results := map[string]any{
+		"structured":         structured(`{"integrations":[{"integrationId":"a<b>","config":{"x":"\u2029&"}}]}`),
+		"structured, no raw": mcp.NewToolResultStructured(map[string]any{"b": "<&>", "a": 1.5}, "text"),
+		"error":              isError,
+		"meta":               withMeta,
+		"mixed content":      mixed,
+		"input required":     asking,
+		"empty":              &mcp.CallToolResult{},
+		"not a tool result":  mcp.ListToolsResult{Tools: []mcp.Tool{}},
+	}
+	ids := []any{int64(7), float64(3), 2.5, "a\"<b>", "", nil}
+	for name, result := range results {
+		for _, id := range ids {
+			msg := mcp.NewJSONRPCResultResponse(mcp.NewRequestId(id), result)
+			want, err := json.Marshal(msg)
+			if err != nil {
+				t.Fatalf("%s: json.Marshal: %v", name, err)
+			}
+			got, err := encodeResponse(msg)
+			if err != nil {
+				t.Fatalf("%s: encodeResponse: %v", name, err)
+			}
+			if want = append(want, '\n'); !bytes.Equal(got, want) {
+				t.Errorf("%s, id %#v:\n got %s\nwant %s", name, id, got, want)
+			}
+		}
+	}
+	errResp := mcp.NewJSONRPCError(mcp.NewRequestId(int64(1)), mcp.INTERNAL_ERROR, "x <y>", nil)
+	want, _ := json.Marshal(errResp)
+	if got, _ := encodeResponse(errResp); !bytes.Equal(got, append(want, '\n')) {
+		t.Errorf("error response: got %s, want %s", got, want)
+	}
+}
