@@ -1,11 +1,13 @@
 package apiclient
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // The API's objects are records: each names the fields the docs show and
@@ -127,44 +129,164 @@ type IdentityFields struct {
 
 // decodeRecord decodes the JSON object b into dst (a pointer to a struct)
 // in one pass: named fields by their exact JSON names, every other field into
-// extra. json.RawMessage fields must hold objects.
+// extra. json.RawMessage fields must hold objects. It reads the members of
+// b once, after one check that b is valid JSON: no map of every member, and
+// a string without escapes is taken as it is, not decoded again (issue 13);
+// decodeRecord and the map-based decoding it replaced agree on every input
+// (FuzzDecodeRecord). A duplicate member counts once, its last value, as
+// encoding/json has it.
 func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
-	var all map[string]json.RawMessage
-	if err := json.Unmarshal(b, &all); err != nil {
-		return err
+	if firstByte(b) != '{' || !json.Valid(b) {
+		// Not an object: encoding/json's own error (nil for null).
+		var all map[string]json.RawMessage
+		if err := json.Unmarshal(b, &all); err != nil {
+			return err
+		}
+		*extra = nil
+		return nil
 	}
+	b = bytes.Clone(b) // raw values point into it
 	v := reflect.ValueOf(dst).Elem()
 	t := v.Type()
+	type field struct {
+		name  string
+		index int
+		raw   []byte // the member's last value; nil when absent
+	}
+	fields := make([]field, 0, t.NumField())
 	for i := range t.NumField() {
-		name, ok := jsonName(t.Field(i))
-		if !ok {
-			continue
-		}
-		raw, present := all[name]
-		if !present {
-			continue
-		}
-		delete(all, name)
-		if string(raw) == "null" {
-			continue
-		}
-		field := v.Field(i).Addr().Interface()
-		if rm, isRaw := field.(*json.RawMessage); isRaw {
-			if firstByte(raw) != '{' {
-				return fmt.Errorf("field %q is not a JSON object", name)
-			}
-			*rm = raw
-			continue
-		}
-		if err := json.Unmarshal(raw, field); err != nil {
-			return fmt.Errorf("field %q: %w", name, err)
+		if name, ok := jsonName(t.Field(i)); ok {
+			fields = append(fields, field{name: name, index: i})
 		}
 	}
-	if len(all) == 0 {
-		all = nil
+	var all map[string]json.RawMessage
+	eachMember(b, func(key string, raw []byte) {
+		for i := range fields {
+			if fields[i].name == key {
+				fields[i].raw = raw
+				return
+			}
+		}
+		if all == nil {
+			all = map[string]json.RawMessage{}
+		}
+		all[key] = raw
+	})
+	for _, f := range fields {
+		if f.raw == nil || string(f.raw) == "null" {
+			continue
+		}
+		switch field := v.Field(f.index).Addr().Interface().(type) {
+		case *json.RawMessage:
+			if f.raw[0] != '{' {
+				return fmt.Errorf("field %q is not a JSON object", f.name)
+			}
+			*field = f.raw
+		case *string:
+			if s, ok := plainString(f.raw); ok {
+				*field = s
+				continue
+			}
+			if err := json.Unmarshal(f.raw, field); err != nil {
+				return fmt.Errorf("field %q: %w", f.name, err)
+			}
+		default:
+			if err := json.Unmarshal(f.raw, field); err != nil {
+				return fmt.Errorf("field %q: %w", f.name, err)
+			}
+		}
 	}
 	*extra = all
 	return nil
+}
+
+// eachMember calls f with the key and the raw value of each member of the
+// JSON object b, in order. b must be valid JSON (json.Valid): it is not
+// checked again.
+func eachMember(b []byte, f func(key string, raw []byte)) {
+	i := skipSpace(b, 0) + 1 // past '{'
+	for {
+		i = skipSpace(b, i)
+		if i >= len(b) || b[i] != '"' {
+			return // '}'
+		}
+		end := stringEnd(b, i)
+		key, ok := plainString(b[i:end])
+		if !ok {
+			json.Unmarshal(b[i:end], &key) //nolint:errcheck // valid JSON: a string
+		}
+		i = skipSpace(b, skipSpace(b, end)+1) // past ':'
+		end = valueEnd(b, i)
+		f(key, b[i:end])
+		i = skipSpace(b, end)
+		if i >= len(b) || b[i] != ',' {
+			return
+		}
+		i++
+	}
+}
+
+// plainString returns the text of the JSON string raw when it has no
+// escapes and is valid UTF-8 (encoding/json would give the same string).
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	s := raw[1 : len(raw)-1]
+	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
+		return "", false
+	}
+	return string(s), true
+}
+
+// skipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index just past the JSON string that starts at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(b)
+}
+
+// valueEnd returns the index just past the valid JSON value that starts at
+// b[i].
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(b)
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	return i
 }
 
 // encodeRecord encodes v (a struct) followed by the fields of extra, in key

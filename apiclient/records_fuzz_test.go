@@ -1,0 +1,91 @@
+package apiclient
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// decodeRecordByMap is the decoding decodeRecord replaced (issue 13): the
+// whole object into a map, then each named field decoded from it. It is
+// kept here as the reference FuzzDecodeRecord holds decodeRecord to.
+func decodeRecordByMap(b []byte, dst any, extra *map[string]json.RawMessage) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	v := reflect.ValueOf(dst).Elem()
+	t := v.Type()
+	for i := range t.NumField() {
+		name, ok := jsonName(t.Field(i))
+		if !ok {
+			continue
+		}
+		raw, present := all[name]
+		if !present {
+			continue
+		}
+		delete(all, name)
+		if string(raw) == "null" {
+			continue
+		}
+		field := v.Field(i).Addr().Interface()
+		if rm, isRaw := field.(*json.RawMessage); isRaw {
+			if firstByte(raw) != '{' {
+				return fmt.Errorf("field %q is not a JSON object", name)
+			}
+			*rm = raw
+			continue
+		}
+		if err := json.Unmarshal(raw, field); err != nil {
+			return fmt.Errorf("field %q: %w", name, err)
+		}
+	}
+	if len(all) == 0 {
+		all = nil
+	}
+	*extra = all
+	return nil
+}
+
+// FuzzDecodeRecord holds decodeRecord to decodeRecordByMap: the same fields,
+// the same extra members and the same error, for every record type.
+func FuzzDecodeRecord(f *testing.F) {
+	for _, s := range []string{
+		`{"integrationId":"github","status":"active","version":"1.0.3","config":{"a":[1,{"b":"}"}]},"installedAt":"2026-01-02T03:04:05Z"}`,
+		` { "integrationId" : "a\"b" , "status":"\u00e9t\u00e9", "x": [ 1 , 2 ] , "y" : null } `,
+		`{"integrationId":1}`, `{"config":"x"}`, `{"config":null,"status":null}`, `{"status":"a","status":"b"}`,
+		`{"status":1,"status":"ok"}`, `{"\u0073tatus":"escaped key"}`, "{\"status\":\"\xff\"}", "{\"k\xff\":1}",
+		`{"integrations":[{"id":"m","x":{"y":"]"}}],"total":2}`, `{"url":"u","expiresIn":600}`, `{"expiresIn":1.5}`,
+		`{"provider":"p","connected":true,"lastError":"e"}`, `{"connected":"yes"}`,
+		`null`, `[]`, `"s"`, `1`, `{`, `{"a":}`, `{"a":1}x`, ``, `{}`, `{"":""}`, `{"config":{}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	targets := []func() (any, any){
+		func() (any, any) { return new(IntegrationFields), new(IntegrationFields) },
+		func() (any, any) { return new(RegistryFields), new(RegistryFields) },
+		func() (any, any) { return new(RegistryEntryFields), new(RegistryEntryFields) },
+		func() (any, any) { return new(IntegrationConfigFields), new(IntegrationConfigFields) },
+		func() (any, any) { return new(OAuthURLFields), new(OAuthURLFields) },
+		func() (any, any) { return new(OAuthStatusFields), new(OAuthStatusFields) },
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, newPair := range targets {
+			got, want := newPair()
+			var gotExtra, wantExtra map[string]json.RawMessage
+			gotErr := decodeRecord(b, got, &gotExtra)
+			wantErr := decodeRecordByMap(b, want, &wantExtra)
+			if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Fatalf("%T of %q: error %v, want %v", got, b, gotErr, wantErr)
+			}
+			if wantErr != nil {
+				continue
+			}
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotExtra, wantExtra) {
+				t.Fatalf("%T of %q:\n got %+v %q\nwant %+v %q", got, b, got, gotExtra, want, wantExtra)
+			}
+		}
+	})
+}
