@@ -344,21 +344,21 @@ func unwrapData(raw []byte) (json.RawMessage, error) {
 		}
 		return nil, errors.New(`its body is not the {"data": ...} envelope`)
 	}
-	// One pass: the envelope's other fields are skipped, "data" stays raw.
-	var env struct {
-		Data json.RawMessage `json:"data"` // "null" when null, nil when absent
+	if !json.Valid(trimmed) {
+		return nil, errors.New("its body is not valid JSON")
 	}
-	if err := json.Unmarshal(trimmed, &env); err != nil {
-		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) {
-			return nil, errors.New("its body is not valid JSON")
+	// One pass over the members: "data" stays raw (it points into raw). As
+	// encoding/json would, the last member named "data" counts, its name
+	// compared case-insensitively.
+	var data json.RawMessage // "null" when null, nil when absent
+	for m := (members{b: trimmed}); m.next(); {
+		if m.keyEqualFold("data") {
+			data = m.raw
 		}
-		return nil, fmt.Errorf(`its body is not the {"data": ...} envelope: %v`, err)
 	}
-	if env.Data == nil {
+	if data == nil {
 		return nil, errors.New(`its body has no "data" field`)
 	}
-	data := env.Data
 	if string(data) == "null" {
 		return nil, nil
 	}

@@ -28,7 +28,7 @@ func (c *Client) ListIntegrations(ctx context.Context) ([]Integration, error) {
 		return nil, err
 	}
 	var list []Integration
-	if err := decodeList(data, assumedListWrapperField, &list); err != nil {
+	if err := decodeList(data, assumedListWrapperField, func(b []byte) error { return decodeRecords(b, &list) }); err != nil {
 		return nil, c.decodeError(method, path, status, err)
 	}
 	if list == nil {
@@ -240,11 +240,12 @@ func (c *Client) decodeError(method string, path []string, status int, err error
 	return &DecodeError{Method: method, Path: p, StatusCode: status, Reason: "its data is not the documented shape", Err: err}
 }
 
-// decodeList decodes an array, or an object that wraps it under field.
-func decodeList(data json.RawMessage, field string, dst any) error {
+// decodeList decodes an array with decode, or an object that wraps it under
+// field.
+func decodeList(data json.RawMessage, field string, decode func([]byte) error) error {
 	switch firstByte(data) {
 	case '[':
-		return json.Unmarshal(data, dst)
+		return decode(data)
 	case '{':
 		var wrapper map[string]json.RawMessage
 		if err := json.Unmarshal(data, &wrapper); err != nil {
@@ -254,7 +255,7 @@ func decodeList(data json.RawMessage, field string, dst any) error {
 		if !ok || firstByte(inner) != '[' {
 			return fmt.Errorf("an object without a %q list", field)
 		}
-		return json.Unmarshal(inner, dst)
+		return decode(inner)
 	case 0:
 		return errors.New("no data")
 	default:

@@ -129,12 +129,10 @@ type IdentityFields struct {
 
 // decodeRecord decodes the JSON object b into dst (a pointer to a struct)
 // in one pass: named fields by their exact JSON names, every other field into
-// extra. json.RawMessage fields must hold objects. It reads the members of
-// b once, after one check that b is valid JSON: no map of every member, and
-// a string without escapes is taken as it is, not decoded again (issue 13);
-// decodeRecord and the map-based decoding it replaced agree on every input
-// (FuzzDecodeRecord). A duplicate member counts once, its last value, as
-// encoding/json has it.
+// extra. json.RawMessage fields must hold objects. It checks b once
+// (json.Valid) and reads its members once (decodeMembers). The map-based
+// decoding it replaced (issue 13) is the reference it is held to in
+// FuzzDecodeRecord: the same fields, extra members and errors.
 func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 	if firstByte(b) != '{' || !json.Valid(b) {
 		// Not an object: encoding/json's own error (nil for null).
@@ -145,7 +143,48 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 		*extra = nil
 		return nil
 	}
-	b = bytes.Clone(b) // raw values point into it
+	return decodeMembers(bytes.Clone(b), dst, extra)
+}
+
+// decodeRecords decodes the JSON array data of records into dst, as
+// json.Unmarshal would: one check of the whole array, then each record's
+// members read once; the records' raw values point into one copy of data.
+// An array with an element that is not an object, or data that is not a
+// valid array, is left to json.Unmarshal, errors and all.
+func decodeRecords[F any](data []byte, dst *[]Record[F]) error {
+	if firstByte(data) != '[' || !json.Valid(data) {
+		return json.Unmarshal(data, dst)
+	}
+	data = bytes.Clone(data)
+	var spans [][2]int // start and end of each element
+	for i := skipSpace(data, 0) + 1; ; {
+		if i = skipSpace(data, i); i >= len(data) || data[i] == ']' {
+			break
+		}
+		if data[i] != '{' {
+			return json.Unmarshal(data, dst)
+		}
+		end := valueEnd(data, i)
+		spans = append(spans, [2]int{i, end})
+		if i = skipSpace(data, end); i < len(data) && data[i] == ',' {
+			i++
+		}
+	}
+	list := make([]Record[F], len(spans))
+	for n, e := range spans {
+		if err := decodeMembers(data[e[0]:e[1]], &list[n].Fields, &list[n].Extra); err != nil {
+			return err
+		}
+	}
+	*dst = list
+	return nil
+}
+
+// decodeMembers is decodeRecord of a valid JSON object b that the record
+// may keep: its raw values point into b. A duplicate member counts once, its
+// last value, as encoding/json has it; a string without escapes is taken as
+// it is, not decoded again.
+func decodeMembers(b []byte, dst any, extra *map[string]json.RawMessage) error {
 	v := reflect.ValueOf(dst).Elem()
 	t := v.Type()
 	type field struct {
@@ -153,25 +192,29 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 		index int
 		raw   []byte // the member's last value; nil when absent
 	}
-	fields := make([]field, 0, t.NumField())
+	var named [8]field
+	fields := named[:0]
 	for i := range t.NumField() {
 		if name, ok := jsonName(t.Field(i)); ok {
 			fields = append(fields, field{name: name, index: i})
 		}
 	}
 	var all map[string]json.RawMessage
-	eachMember(b, func(key string, raw []byte) {
+	for m := (members{b: b}); m.next(); {
+		found := false
 		for i := range fields {
-			if fields[i].name == key {
-				fields[i].raw = raw
-				return
+			if m.keyIs(fields[i].name) {
+				fields[i].raw, found = m.raw, true
+				break
 			}
 		}
-		if all == nil {
-			all = map[string]json.RawMessage{}
+		if !found {
+			if all == nil {
+				all = map[string]json.RawMessage{}
+			}
+			all[m.key()] = m.raw
 		}
-		all[key] = raw
-	})
+	}
 	for _, f := range fields {
 		if f.raw == nil || string(f.raw) == "null" {
 			continue
@@ -184,7 +227,7 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 			*field = f.raw
 		case *string:
 			if s, ok := plainString(f.raw); ok {
-				*field = s
+				*field = string(s)
 				continue
 			}
 			if err := json.Unmarshal(f.raw, field); err != nil {
@@ -200,43 +243,75 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 	return nil
 }
 
-// eachMember calls f with the key and the raw value of each member of the
-// JSON object b, in order. b must be valid JSON (json.Valid): it is not
-// checked again.
-func eachMember(b []byte, f func(key string, raw []byte)) {
-	i := skipSpace(b, 0) + 1 // past '{'
-	for {
-		i = skipSpace(b, i)
-		if i >= len(b) || b[i] != '"' {
-			return // '}'
-		}
-		end := stringEnd(b, i)
-		key, ok := plainString(b[i:end])
-		if !ok {
-			json.Unmarshal(b[i:end], &key) //nolint:errcheck // valid JSON: a string
-		}
-		i = skipSpace(b, skipSpace(b, end)+1) // past ':'
-		end = valueEnd(b, i)
-		f(key, b[i:end])
-		i = skipSpace(b, end)
-		if i >= len(b) || b[i] != ',' {
-			return
-		}
-		i++
+// members iterates over the members of the JSON object b, which must be
+// valid JSON (json.Valid): it is not checked again.
+type members struct {
+	b      []byte
+	i      int
+	rawKey []byte // the current member's key, as JSON (quoted)
+	raw    []byte // and its value
+}
+
+// next moves to the next member; false at the end of the object.
+func (m *members) next() bool {
+	if m.i == 0 {
+		m.i = skipSpace(m.b, 0) + 1 // past '{'
+	} else if m.i = skipSpace(m.b, m.i); m.i < len(m.b) && m.b[m.i] == ',' {
+		m.i++
+	} else {
+		return false
 	}
+	m.i = skipSpace(m.b, m.i)
+	if m.i >= len(m.b) || m.b[m.i] != '"' {
+		return false // '}'
+	}
+	end := stringEnd(m.b, m.i)
+	m.rawKey = m.b[m.i:end]
+	m.i = skipSpace(m.b, skipSpace(m.b, end)+1) // past ':'
+	end = valueEnd(m.b, m.i)
+	m.raw, m.i = m.b[m.i:end], end
+	return true
+}
+
+// keyIs reports whether the current member's key is name.
+func (m *members) keyIs(name string) bool {
+	if s, ok := plainString(m.rawKey); ok {
+		return string(s) == name
+	}
+	return m.key() == name
+}
+
+// keyEqualFold reports whether the current member's key is name, compared
+// as encoding/json matches a key to a field name it does not equal exactly
+// (simple Unicode case folding).
+func (m *members) keyEqualFold(name string) bool {
+	if s, ok := plainString(m.rawKey); ok {
+		return bytes.EqualFold(s, []byte(name))
+	}
+	return strings.EqualFold(m.key(), name)
+}
+
+// key is the current member's key, unescaped as encoding/json would.
+func (m *members) key() string {
+	if s, ok := plainString(m.rawKey); ok {
+		return string(s)
+	}
+	var key string
+	json.Unmarshal(m.rawKey, &key) //nolint:errcheck // valid JSON: a string
+	return key
 }
 
 // plainString returns the text of the JSON string raw when it has no
 // escapes and is valid UTF-8 (encoding/json would give the same string).
-func plainString(raw []byte) (string, bool) {
+func plainString(raw []byte) ([]byte, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
+		return nil, false
 	}
 	s := raw[1 : len(raw)-1]
 	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		return "", false
+		return nil, false
 	}
-	return string(s), true
+	return s, true
 }
 
 // skipSpace returns the index of the first byte at or after i that is not

@@ -1,7 +1,9 @@
 package apiclient
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -86,6 +88,79 @@ func FuzzDecodeRecord(f *testing.F) {
 			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotExtra, wantExtra) {
 				t.Fatalf("%T of %q:\n got %+v %q\nwant %+v %q", got, b, got, gotExtra, want, wantExtra)
 			}
+		}
+	})
+}
+
+// FuzzDecodeRecords holds decodeRecords to json.Unmarshal of the same
+// array: the same records and the same error.
+func FuzzDecodeRecords(f *testing.F) {
+	for _, s := range []string{
+		`[]`, ` [ ] `, `[{"integrationId":"a","x":1},{"status":"s","config":{"k":[1,"]"]}}]`, `[{},{}]`,
+		`[{"integrationId":1}]`, `[null]`, `[{"a":1},null]`, `[1,"two",null]`, `[[]]`, `[{"a":1}`, `{"a":1}`, `null`, ``,
+		` [ { "integrationId" : "\u0061" } , { "config" : "x" } ] `, "[{\"k\xff\":\"\xff\"}]",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got, want []Integration
+		gotErr := decodeRecords(b, &got)
+		wantErr := json.Unmarshal(b, &want)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Fatalf("%q: error %v, want %v", b, gotErr, wantErr)
+		}
+		if wantErr == nil && !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q:\n got %+v\nwant %+v", b, got, want)
+		}
+	})
+}
+
+// unwrapDataByUnmarshal is the unwrapData that decoded the envelope with
+// json.Unmarshal, kept as the reference of FuzzUnwrapData (issue 13).
+func unwrapDataByUnmarshal(raw []byte) (json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(raw)
+	if len(trimmed) == 0 {
+		return nil, nil
+	}
+	if trimmed[0] != '{' {
+		if !json.Valid(trimmed) {
+			return nil, errors.New("its body is not valid JSON")
+		}
+		return nil, errors.New(`its body is not the {"data": ...} envelope`)
+	}
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(trimmed, &env); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) {
+			return nil, errors.New("its body is not valid JSON")
+		}
+		return nil, fmt.Errorf(`its body is not the {"data": ...} envelope: %v`, err)
+	}
+	if env.Data == nil {
+		return nil, errors.New(`its body has no "data" field`)
+	}
+	if string(env.Data) == "null" {
+		return nil, nil
+	}
+	return env.Data, nil
+}
+
+// FuzzUnwrapData holds unwrapData to unwrapDataByUnmarshal.
+func FuzzUnwrapData(f *testing.F) {
+	for _, s := range []string{
+		``, ` `, `null`, `[]`, `{}`, `{"data":null}`, `{"data":[1,2]}`, ` { "meta" : 1 , "data" : { "a" : "}" } } `,
+		`{"DATA":1}`, `{"Data":1,"data":2}`, `{"data":1,"Data":2}`, `{"d\u0061ta":3}`, `{"dataa":1}`, `{"data":}`,
+		`{"data":1}x`, `<html>`, "{\"\xffdata\":1}", `{"ſata":1}`, `{"data":"a","data":"b"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, gotErr := unwrapData(b)
+		want, wantErr := unwrapDataByUnmarshal(b)
+		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) || !bytes.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("%q: %q, %v; want %q, %v", b, got, gotErr, want, wantErr)
 		}
 	})
 }
