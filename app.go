@@ -48,10 +48,24 @@ var errNoKey = fmt.Errorf("no API key. Set the %s environment variable to the ag
 // is a terminal and NO_COLOR is unset; the API key is redacted.
 func newLogger(e env, cfg config.Config) *slog.Logger {
 	color := false
-	if f, ok := e.stderr.(*os.File); ok {
+	stderr := e.stderr
+	if bg, ok := stderr.(*logging.Background); ok {
+		stderr = bg.Unwrap()
+	}
+	if f, ok := stderr.(*os.File); ok {
 		color = logging.UseColor(f, e.getenv)
 	}
 	return logging.New(e.stderr, logging.Options{Level: cfg.LogLevel, Format: cfg.LogFormat, Color: color, Secrets: []string{cfg.APIKey}})
+}
+
+// logInBackground returns e with its stderr written on a goroutine of its
+// own (logging.Background), for a serving command: a tool call's log line
+// then costs the call no write to a pipe. The function it returns writes
+// what is left; call it before returning.
+func logInBackground(e env) (env, func()) {
+	bg := logging.NewBackground(e.stderr)
+	e.stderr = bg
+	return e, func() { _ = bg.Close() }
 }
 
 // newApp builds the app for cfg. It needs an API key, unless cfg.Sandbox

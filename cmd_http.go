@@ -24,6 +24,8 @@ func runHTTP(ctx context.Context, e env, cfg config.Config) int {
 // requests without one only on a loopback address. Exit 0 after a shutdown,
 // 1 when it cannot listen or serve, 2 for a configuration error.
 func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserver.Transport) int {
+	e, closeLogs := logInBackground(e)
+	defer closeLogs()
 	if err := httpserver.ValidateOrigins(cfg.AllowedOrigins); err != nil {
 		return e.fail(2, "%v", err)
 	}

@@ -13,6 +13,8 @@ func runStdio(ctx context.Context, e env, cfg config.Config) int {
 	// The end of input ends the calls that only wait (an OAuth wait responds
 	// with its last status at once); the others get stdio.DefaultDrainTimeout.
 	endOfInput := make(chan struct{})
+	e, closeLogs := logInBackground(e)
+	defer closeLogs()
 	a, err := newServingApp(e, cfg, serving{stopWaiting: endOfInput})
 	if err != nil {
 		return e.fail(2, "%v", err)
