@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/prose"
 )
@@ -390,16 +391,37 @@ func (c *Client) transportError(ctx context.Context, method, path string, err er
 	return &NetworkError{Method: method, Path: path, Err: redactErr{err: err, c: c}}
 }
 
-// redact replaces the API key (and its JSON-escaped form) in b.
+// redact replaces the API key (and its JSON-escaped form) in b; b itself
+// when neither occurs in it.
 func (c *Client) redact(b []byte) []byte {
 	if c.key == "" {
 		return b
 	}
-	b = bytes.ReplaceAll(b, []byte(c.key), []byte(redacted))
-	if esc, _ := json.Marshal(c.key); len(esc) > 2 && string(esc[1:len(esc)-1]) != c.key {
-		b = bytes.ReplaceAll(b, esc[1:len(esc)-1], []byte(redacted))
+	if bytes.Contains(b, []byte(c.key)) {
+		b = bytes.ReplaceAll(b, []byte(c.key), []byte(redacted))
+	}
+	if strings.ContainsAny(c.key, jsonEscapedChars) || !isASCII(c.key) {
+		if esc, _ := json.Marshal(c.key); len(esc) > 2 && string(esc[1:len(esc)-1]) != c.key {
+			b = bytes.ReplaceAll(b, esc[1:len(esc)-1], []byte(redacted))
+		}
 	}
 	return b
+}
+
+// jsonEscapedChars are the ASCII characters encoding/json escapes inside a
+// string, besides control characters. A key without them (any key CheckKey
+// accepts) is its own JSON-escaped form.
+const jsonEscapedChars = "\"\\<>&\x00\x01\x02\x03\x04\x05\x06\x07\b\t\n\x0b\f\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+
+// isASCII reports whether s is all ASCII (encoding/json escapes some
+// non-ASCII characters, and replaces invalid UTF-8).
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // redactData redacts the key from data once more after normalising its JSON
