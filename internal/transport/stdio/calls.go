@@ -128,9 +128,9 @@ func (p *callPool) serve(c call) {
 }
 
 // encodeResponse returns msg as one line of JSON, byte for byte what mcp-go's
-// stdio transport writes (json.Marshal and a newline). A tool result is
-// written from its own MarshalJSON, whose output is already compact: the
-// encoder would only compact it again.
+// stdio transport writes (json.Marshal and a newline; TestEncodeResponse).
+// A tool result is written by appendToolResult, or from its own MarshalJSON,
+// whose output is already compact: the encoder would only compact it again.
 func encodeResponse(msg mcp.JSONRPCMessage) ([]byte, error) {
 	if r, ok := msg.(mcp.JSONRPCResponse); ok && r.JSONRPC == mcp.JSONRPC_VERSION {
 		if res, ok := r.Result.(*mcp.CallToolResult); ok && res != nil {
@@ -138,15 +138,18 @@ func encodeResponse(msg mcp.JSONRPCMessage) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			body, err := res.MarshalJSON()
-			if err != nil {
-				return nil, err
-			}
-			b := make([]byte, 0, len(body)+len(id)+40)
+			b := make([]byte, 0, 2*len(res.RawStructuredContent)+len(id)+128)
 			b = append(b, `{"jsonrpc":"2.0","id":`...)
 			b = append(b, id...)
 			b = append(b, `,"result":`...)
-			b = append(b, body...)
+			b, ok := appendToolResult(b, res)
+			if !ok {
+				body, err := res.MarshalJSON()
+				if err != nil {
+					return nil, err
+				}
+				b = append(b, body...)
+			}
 			return append(b, "}\n"...), nil
 		}
 	}
@@ -155,4 +158,62 @@ func encodeResponse(msg mcp.JSONRPCMessage) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '\n'), nil
+}
+
+// appendToolResult appends the JSON of a tool result of the shape the tools
+// return (one text block, and structuredContent given as compact JSON in
+// RawStructuredContent, as tools.structuredResult makes it), as
+// CallToolResult.MarshalJSON writes it, without its map: members in key
+// order, structuredContent as it is. It reports false, having appended
+// nothing, for a result of any other shape. RawStructuredContent must be
+// valid JSON, as the encoder would otherwise fail on it; it is used as it
+// is only when the encoder would leave it as it is (isCompact).
+func appendToolResult(b []byte, res *mcp.CallToolResult) ([]byte, bool) {
+	if res.Meta != nil || res.ResultType != "" || len(res.InputRequests) > 0 || res.RequestState != "" ||
+		len(res.Content) != 1 || !isCompact(res.RawStructuredContent) {
+		return b, false
+	}
+	text, ok := res.Content[0].(mcp.TextContent)
+	if !ok || text.Annotations != nil || text.Meta != nil || text.Type != "text" {
+		return b, false
+	}
+	quoted, err := json.Marshal(text.Text)
+	if err != nil {
+		return b, false
+	}
+	b = append(b, `{"content":[{"type":"text","text":`...)
+	b = append(b, quoted...)
+	b = append(b, `}],`...)
+	if res.IsError {
+		b = append(b, `"isError":true,`...)
+	}
+	b = append(b, `"structuredContent":`...)
+	b = append(b, res.RawStructuredContent...)
+	return append(b, '}'), true
+}
+
+// isCompact reports whether the JSON raw is non-empty and as encoding/json
+// writes a json.RawMessage: no whitespace between tokens, and no '<', '>',
+// '&', U+2028 or U+2029 unescaped in a string (json.Marshal's output is).
+func isCompact(raw []byte) bool {
+	if len(raw) == 0 {
+		return false
+	}
+	inString := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case inString && (c == '<' || c == '>' || c == '&'):
+			return false
+		case inString && c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9):
+			return false
+		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return false
+		}
+	}
+	return !inString
 }

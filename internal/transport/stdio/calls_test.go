@@ -30,7 +30,17 @@ func TestEncodeResponse(t *testing.T) {
 		"mixed content":      mixed,
 		"input required":     asking,
 		"empty":              &mcp.CallToolResult{},
-		"not a tool result":  mcp.ListToolsResult{Tools: []mcp.Tool{}},
+		"raw not compact":    structured(`{ "a" : [1, 2] }`),
+		"raw with html":      structured(`{"a":"<b>&"}`),
+		"raw with U+2028":    structured("{\"a\":\"\u2028\"}"),
+		"raw with escapes":   structured(`{"a":"q\"<\\","b":"\u003c"}`),
+		"error, structured":  func() *mcp.CallToolResult { r := structured(`{"e":1}`); r.IsError = true; return r }(),
+		"annotated text": func() *mcp.CallToolResult {
+			r := structured(`{"a":1}`)
+			r.Content[0] = mcp.TextContent{Type: "text", Text: "t", Annotated: mcp.Annotated{Annotations: &mcp.Annotations{Priority: ptr(0.5)}}}
+			return r
+		}(),
+		"not a tool result": mcp.ListToolsResult{Tools: []mcp.Tool{}},
 	}
 	ids := []any{int64(7), float64(3), 2.5, "a\"<b>", "", nil}
 	for name, result := range results {
@@ -53,5 +63,24 @@ func TestEncodeResponse(t *testing.T) {
 	want, _ := json.Marshal(errResp)
 	if got, _ := encodeResponse(errResp); !bytes.Equal(got, append(want, '\n')) {
 		t.Errorf("error response: got %s, want %s", got, want)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestIsCompact checks isCompact against what the encoder does to a raw
+// message: it is compact exactly when json.Marshal leaves it as it is.
+func TestIsCompact(t *testing.T) {
+	for _, raw := range []string{
+		`{}`, `{"a":1}`, `{ "a":1}`, `{"a":"x y"}`, `{"a":"<"}`, `{"a":"\u003c"}`, `{"a":"\"<"}`, `{"a":"\\"}`,
+		"{\"a\":\"\u2028\"}", "{\"a\":\"\u2027\"}", `[1,2]`, `[1, 2]`, "[1,\n2]", `"s"`, `{"a":{"b":[true,null]}}`,
+	} {
+		b, err := json.Marshal(json.RawMessage(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := isCompact([]byte(raw)), string(b) == raw; got != want {
+			t.Errorf("isCompact(%s) = %v; the encoder writes %s", raw, got, b)
+		}
 	}
 }
