@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/rawjson"
 )
 
 // The API's objects are records: each names the fields the docs show and
@@ -45,6 +47,31 @@ func (r *Record[F]) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes Fields, then Extra.
 func (r Record[F]) MarshalJSON() ([]byte, error) {
 	return encodeRecord(r.Fields, r.Extra)
+}
+
+// AppendJSON appends the record's JSON to b: byte for byte json.Marshal(r)
+// (FuzzRecordAppendJSON), without the encoder's second pass over what
+// MarshalJSON returns (issue 13). On an error, b may hold part of it.
+func (r Record[F]) AppendJSON(b []byte) ([]byte, error) {
+	fields, err := json.Marshal(r.Fields)
+	if err != nil || len(r.Extra) == 0 {
+		return append(b, fields...), err
+	}
+	start := len(b)
+	b = append(b, fields[:len(fields)-1]...) // without the closing brace
+	t := reflect.TypeFor[F]()
+	for _, k := range extraKeys(t, r.Extra) {
+		if len(b)-start > 1 {
+			b = append(b, ',')
+		}
+		b = rawjson.AppendString(b, k)
+		b = append(b, ':')
+		// As the encoder writes a raw value: compact, HTML-escaped.
+		if b, err = rawjson.AppendRaw(b, r.Extra[k]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
 }
 
 // Integration is an integration installed on the agent (an install record),
@@ -372,16 +399,8 @@ func encodeRecord(v any, extra map[string]json.RawMessage) ([]byte, error) {
 	if err != nil || len(extra) == 0 {
 		return b, err
 	}
-	t := reflect.TypeOf(v)
-	keys := make([]string, 0, len(extra))
-	for k, raw := range extra {
-		if !hasJSONField(t, k) && json.Valid(raw) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
 	out := b[:len(b)-1] // drop the closing brace
-	for _, k := range keys {
+	for _, k := range extraKeys(reflect.TypeOf(v), extra) {
 		if len(out) > 1 {
 			out = append(out, ',')
 		}
@@ -391,6 +410,19 @@ func encodeRecord(v any, extra map[string]json.RawMessage) ([]byte, error) {
 		out = append(out, extra[k]...)
 	}
 	return append(out, '}'), nil
+}
+
+// extraKeys returns the keys of extra that a record of struct type t
+// encodes, in order: not a field of t, and holding valid JSON.
+func extraKeys(t reflect.Type, extra map[string]json.RawMessage) []string {
+	keys := make([]string, 0, len(extra))
+	for k, raw := range extra {
+		if !hasJSONField(t, k) && json.Valid(raw) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // hasJSONField reports whether struct type t has a field named name in JSON.

@@ -164,3 +164,31 @@ func FuzzUnwrapData(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecordAppendJSON holds Record.AppendJSON to json.Marshal, for records
+// decoded from the input and for extra members no decoding makes (named
+// fields, invalid or uncompacted JSON, HTML in strings).
+func FuzzRecordAppendJSON(f *testing.F) {
+	for _, s := range []string{
+		`{"integrationId":"github","status":"active","version":"1.0.3","config":{ "a" : [1, "<b>"] },"installedAt":"2026","z":{"y": "&"}}`,
+		`{}`, `{"x":1}`, `{"config":{}}`, `{"a":"\u2028"}`, `{"integrationId":"<&>"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	check := func(t *testing.T, r Integration) {
+		want, wantErr := json.Marshal(r)
+		got, gotErr := r.AppendJSON([]byte("prefix"))
+		if (gotErr != nil) != (wantErr != nil) || wantErr == nil && string(got) != "prefix"+string(want) {
+			t.Fatalf("AppendJSON of %+v = %s, %v; want %s, %v", r, got, gotErr, want, wantErr)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var r Integration
+		if json.Unmarshal(b, &r) != nil {
+			return
+		}
+		check(t, r)
+		r.Extra = map[string]json.RawMessage{"status": json.RawMessage(`"shadow"`), "bad": json.RawMessage(`{`), "sp": json.RawMessage(" [ 1 , \"<\" ] ")}
+		check(t, r)
+	})
+}

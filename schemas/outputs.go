@@ -15,6 +15,27 @@ type ListIntegrationsOutput struct {
 	Integrations []apiclient.Integration `json:"integrations" jsonschema_description:"Installed integrations (after the status filter, if any)."`
 }
 
+// AppendJSON appends the output's JSON to b: byte for byte json.Marshal(o),
+// without the encoder's second pass over each record (see
+// apiclient.Record.AppendJSON).
+func (o ListIntegrationsOutput) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"integrations":`...)
+	if o.Integrations == nil {
+		return append(b, "null}"...), nil
+	}
+	b = append(b, '[')
+	for i, it := range o.Integrations {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = it.AppendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	return append(b, "]}"...), nil
+}
+
 // GetRegistryOutput is the output of get_registry: the API's own shape.
 type GetRegistryOutput = apiclient.Registry
 

@@ -164,11 +164,25 @@ func rawArguments(req mcp.CallToolRequest) json.RawMessage {
 	return b
 }
 
+// jsonAppender is an output that writes its own JSON, byte for byte what
+// json.Marshal writes, in one pass (the records of package apiclient and
+// the outputs made of them).
+type jsonAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
 // structuredResult returns out as structuredContent and, for hosts that read
 // only text, the same JSON as a text block. It is marshalled once. JSON over
 // limit bytes gives an isError result saying so instead (see limit.go).
 func structuredResult(tool, narrow string, out any, limit int) (*mcp.CallToolResult, error) {
-	b, err := json.Marshal(out)
+	var b []byte
+	var err error
+	if a, ok := out.(jsonAppender); ok {
+		b, err = a.AppendJSON(nil)
+	}
+	if b == nil || err != nil {
+		b, err = json.Marshal(out) // and its error, word for word
+	}
 	if err != nil {
 		return errorResult(fmt.Errorf("encode result: %w", err)), nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/alfe-mcp/alfe-mcp/internal/rawjson"
 	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
@@ -167,10 +168,10 @@ func encodeResponse(msg mcp.JSONRPCMessage) ([]byte, error) {
 // order, structuredContent as it is. It reports false, having appended
 // nothing, for a result of any other shape. RawStructuredContent must be
 // valid JSON, as the encoder would otherwise fail on it; it is used as it
-// is only when the encoder would leave it as it is (isCompact).
+// is only when the encoder would leave it as it is (rawjson.IsCompact).
 func appendToolResult(b []byte, res *mcp.CallToolResult) ([]byte, bool) {
 	if res.Meta != nil || res.ResultType != "" || len(res.InputRequests) > 0 || res.RequestState != "" ||
-		len(res.Content) != 1 || !isCompact(res.RawStructuredContent) {
+		len(res.Content) != 1 || !rawjson.IsCompact(res.RawStructuredContent) {
 		return b, false
 	}
 	text, ok := res.Content[0].(mcp.TextContent)
@@ -190,30 +191,4 @@ func appendToolResult(b []byte, res *mcp.CallToolResult) ([]byte, bool) {
 	b = append(b, `"structuredContent":`...)
 	b = append(b, res.RawStructuredContent...)
 	return append(b, '}'), true
-}
-
-// isCompact reports whether the JSON raw is non-empty and as encoding/json
-// writes a json.RawMessage: no whitespace between tokens, and no '<', '>',
-// '&', U+2028 or U+2029 unescaped in a string (json.Marshal's output is).
-func isCompact(raw []byte) bool {
-	if len(raw) == 0 {
-		return false
-	}
-	inString := false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString && (c == '<' || c == '>' || c == '&'):
-			return false
-		case inString && c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9):
-			return false
-		case !inString && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
-			return false
-		}
-	}
-	return !inString
 }

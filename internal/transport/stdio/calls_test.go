@@ -67,20 +67,3 @@ func TestEncodeResponse(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// TestIsCompact checks isCompact against what the encoder does to a raw
-// message: it is compact exactly when json.Marshal leaves it as it is.
-func TestIsCompact(t *testing.T) {
-	for _, raw := range []string{
-		`{}`, `{"a":1}`, `{ "a":1}`, `{"a":"x y"}`, `{"a":"<"}`, `{"a":"\u003c"}`, `{"a":"\"<"}`, `{"a":"\\"}`,
-		"{\"a\":\"\u2028\"}", "{\"a\":\"\u2027\"}", `[1,2]`, `[1, 2]`, "[1,\n2]", `"s"`, `{"a":{"b":[true,null]}}`,
-	} {
-		b, err := json.Marshal(json.RawMessage(raw))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, want := isCompact([]byte(raw)), string(b) == raw; got != want {
-			t.Errorf("isCompact(%s) = %v; the encoder writes %s", raw, got, b)
-		}
-	}
-}
