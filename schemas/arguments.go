@@ -66,9 +66,10 @@ type Constrained interface {
 // digit (IDPattern). It is required wherever it appears.
 type ID string
 
-// Constraints are ID's schema keywords.
+// Constraints are ID's schema keywords. No minLength: IDPattern already
+// needs a first character, and every byte of tools/list counts (issue 13).
 func (ID) Constraints() Constraints {
-	return Constraints{MinLength: 1, MaxLength: MaxIDLen, Pattern: IDPattern}
+	return Constraints{MaxLength: MaxIDLen, Pattern: IDPattern}
 }
 
 // check validates the id given as argument arg.

@@ -9,7 +9,7 @@ package schemas
 
 // ListIntegrationsInput is the input of list_integrations.
 type ListIntegrationsInput struct {
-	Status StatusFilter `json:"status,omitempty" jsonschema_description:"Only return integrations with this status, e.g. active, pending or error (case-insensitive). Omit to list all."`
+	Status StatusFilter `json:"status,omitempty" jsonschema_description:"Only this status (any case), e.g. active."`
 }
 
 // Validate checks the arguments.
@@ -17,7 +17,7 @@ func (in ListIntegrationsInput) Validate() error { return in.Status.check() }
 
 // GetRegistryInput is the input of get_registry.
 type GetRegistryInput struct {
-	Query Query `json:"query,omitempty" jsonschema_description:"Only return integrations whose id, name, description or category contains this text (case-insensitive). Omit to list all."`
+	Query Query `json:"query,omitempty" jsonschema_description:"Text to find in id, name, description or category (any case)."`
 }
 
 // Validate checks the arguments.
@@ -25,9 +25,9 @@ func (in GetRegistryInput) Validate() error { return in.Query.check() }
 
 // InstallIntegrationInput is the input of install_integration.
 type InstallIntegrationInput struct {
-	IntegrationID ID      `json:"integrationId" jsonschema_description:"Id of the integration to install, as listed by get_registry (e.g. github)."`
-	Version       Version `json:"version,omitempty" jsonschema_description:"Version to install, e.g. 1.0.3. Omit for the latest."`
-	Config        Config  `json:"config,omitempty" jsonschema_description:"Initial configuration as a JSON object (at most {maxBytes}). Omit to use the integration's defaults."`
+	IntegrationID ID      `json:"integrationId" jsonschema_description:"Id from get_registry, e.g. github."`
+	Version       Version `json:"version,omitempty" jsonschema_description:"e.g. 1.0.3; omit for the latest."`
+	Config        Config  `json:"config,omitempty" jsonschema_description:"Initial settings, a JSON object (at most {maxBytes})."`
 }
 
 // Validate checks the arguments.
@@ -40,7 +40,7 @@ func (in InstallIntegrationInput) Validate() error {
 
 // GetIntegrationConfigInput is the input of get_integration_config.
 type GetIntegrationConfigInput struct {
-	IntegrationID ID `json:"integrationId" jsonschema_description:"Id of an installed integration, as listed by list_integrations (e.g. github)."`
+	IntegrationID ID `json:"integrationId" jsonschema_description:"Id from list_integrations, e.g. github."`
 }
 
 // Validate checks the arguments.
@@ -48,8 +48,8 @@ func (in GetIntegrationConfigInput) Validate() error { return in.IntegrationID.c
 
 // UpdateIntegrationConfigInput is the input of update_integration_config.
 type UpdateIntegrationConfigInput struct {
-	IntegrationID ID     `json:"integrationId" jsonschema_description:"Id of an installed integration, as listed by list_integrations (e.g. github)."`
-	Config        Config `json:"config" jsonschema_description:"Configuration fields to set, as a JSON object (at most {maxBytes}), e.g. {\"defaultBranch\": \"develop\"}."`
+	IntegrationID ID     `json:"integrationId" jsonschema_description:"Id from list_integrations, e.g. github."`
+	Config        Config `json:"config" jsonschema_description:"Only the fields to set, a JSON object (at most {maxBytes}), e.g. {\"defaultBranch\":\"develop\"}."`
 }
 
 // Validate checks the arguments.
@@ -65,7 +65,7 @@ func (in UpdateIntegrationConfigInput) Validate() error {
 
 // RemoveIntegrationInput is the input of remove_integration.
 type RemoveIntegrationInput struct {
-	IntegrationID ID `json:"integrationId" jsonschema_description:"Id of the installed integration to remove (e.g. github)."`
+	IntegrationID ID `json:"integrationId" jsonschema_description:"Id from list_integrations, e.g. github."`
 }
 
 // Validate checks the arguments.
@@ -73,8 +73,8 @@ func (in RemoveIntegrationInput) Validate() error { return in.IntegrationID.chec
 
 // GetOAuthURLInput is the input of get_oauth_url.
 type GetOAuthURLInput struct {
-	Provider ID     `json:"provider" jsonschema_description:"OAuth provider of the integration, e.g. github, google, microsoft, slack (see the integration's registry entry)."`
-	Scopes   Scopes `json:"scopes,omitempty" jsonschema_description:"OAuth scopes to ask for, e.g. [\"repo\", \"read:org\"]. Each without commas or spaces. Omit for the provider's defaults."`
+	Provider ID     `json:"provider" jsonschema_description:"e.g. github, google, slack (see the registry entry)."`
+	Scopes   Scopes `json:"scopes,omitempty" jsonschema_description:"e.g. [\"repo\"]; no commas or spaces in one. Omit for the defaults."`
 }
 
 // Validate checks the arguments.
@@ -87,8 +87,8 @@ func (in GetOAuthURLInput) Validate() error {
 
 // GetOAuthStatusInput is the input of get_oauth_status.
 type GetOAuthStatusInput struct {
-	Provider    ID          `json:"provider" jsonschema_description:"OAuth provider to check, e.g. github."`
-	WaitSeconds WaitSeconds `json:"waitSeconds,omitempty" jsonschema_description:"Wait up to this many seconds ({minimum} to {maximum}) for the person to finish connecting, checking about once a second; returns as soon as the account is connected. 0 or omitted checks once."`
+	Provider    ID          `json:"provider" jsonschema_description:"OAuth provider, e.g. github."`
+	WaitSeconds WaitSeconds `json:"waitSeconds,omitempty" jsonschema_description:"Seconds ({minimum} to {maximum}) to wait for the account to connect; 0: check once."`
 }
 
 // Validate checks the arguments.

@@ -12,7 +12,7 @@ import (
 
 // ListIntegrationsOutput is the output of list_integrations.
 type ListIntegrationsOutput struct {
-	Integrations []apiclient.Integration `json:"integrations" jsonschema_description:"Installed integrations (after the status filter, if any)."`
+	Integrations []apiclient.Integration `json:"integrations" jsonschema_description:"Installed integrations."`
 }
 
 // AppendJSON appends the output's JSON to b: byte for byte json.Marshal(o),
@@ -48,8 +48,8 @@ type IntegrationConfigOutput = apiclient.IntegrationConfig
 
 // RemoveIntegrationOutput is the output of remove_integration.
 type RemoveIntegrationOutput struct {
-	IntegrationID string `json:"integrationId" jsonschema_description:"Id of the removed integration."`
-	Removed       bool   `json:"removed" jsonschema_description:"True: the integration is no longer installed and its tools are off."`
+	IntegrationID string `json:"integrationId" jsonschema_description:"The integration's id."`
+	Removed       bool   `json:"removed" jsonschema_description:"True: no longer installed, its tools off."`
 }
 
 // OAuthURLOutput is the output of get_oauth_url.
@@ -67,33 +67,33 @@ type OAuthStatusOutput = apiclient.OAuthStatus
 func RecordDescriptions() map[reflect.Type]map[string]string {
 	return map[reflect.Type]map[string]string{
 		reflect.TypeFor[apiclient.IntegrationFields](): {
-			"integrationId": "Id of the integration, as in the registry (e.g. github).",
-			"status":        "Lifecycle status as the API reports it, e.g. active, pending, error.",
-			"version":       "Installed version.",
-			"config":        "The integration's configuration.",
+			"integrationId": "e.g. github.",
+			"status":        "e.g. active, pending, error.",
+			"version":       "Version.",
+			"config":        "Settings.",
 		},
 		reflect.TypeFor[apiclient.RegistryFields](): {
-			"integrations": "Integrations the agent can install.",
+			"integrations": "Installable integrations.",
 		},
 		reflect.TypeFor[apiclient.RegistryEntryFields](): {
-			"id":            "Integration id to pass to install_integration.",
-			"integrationId": "Integration id, when the registry names it so.",
+			"id":            "Id for install_integration.",
+			"integrationId": "The id, if named so.",
 			"name":          "Display name.",
-			"description":   "What the integration does.",
-			"category":      "Category, e.g. developer or communication.",
+			"description":   "What it does.",
+			"category":      "e.g. developer.",
 			"version":       "Latest version.",
 		},
 		reflect.TypeFor[apiclient.IntegrationConfigFields](): {
-			"integrationId": "Id of the integration.",
-			"config":        "The integration's configuration. Secret values may come back masked.",
+			"integrationId": "Integration id.",
+			"config":        "Settings; secret values may be masked.",
 		},
 		reflect.TypeFor[apiclient.OAuthURLFields](): {
-			"url":       "Consent page for a person to open in a browser.",
+			"url":       "Consent page to open in a browser.",
 			"expiresIn": "Seconds until the URL expires.",
 		},
 		reflect.TypeFor[apiclient.OAuthStatusFields](): {
-			"provider":  "OAuth provider, e.g. github.",
-			"connected": "True once a person has completed the consent and the account is connected.",
+			"provider":  "OAuth provider.",
+			"connected": "True once the account is connected.",
 		},
 	}
 }

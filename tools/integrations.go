@@ -25,8 +25,8 @@ func integrationTools() []Tool {
 
 func listIntegrations() Tool {
 	t := define("list_integrations", "List installed integrations",
-		"List the integrations installed on this Alfe agent, with each one's status (e.g. active, pending), version and config; pass status to filter. "+
-			"Use it first to see what the agent already has. Returns {integrations: [...]}; next, get_integration_config reads one integration's settings and get_registry finds new ones.",
+		"List this Alfe agent's installed integrations, with status, version and config; status filters. "+
+			"Use it first. Returns {integrations: [...]}; next, get_integration_config (settings) or get_registry (new ones).",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.ListIntegrationsInput) (schemas.ListIntegrationsOutput, error) {
 			list, err := call.Client.ListIntegrations(ctx)
@@ -50,8 +50,8 @@ func listIntegrations() Tool {
 
 func getRegistry() Tool {
 	t := define("get_registry", "Browse the integration registry",
-		"Browse the registry of integrations this agent can install, with each one's id, name, description, category and latest version; pass query to search. "+
-			"Use it to find the id of an integration the user asks for. Returns {integrations: [...]}; next, install one with install_integration and its id.",
+		"List the integrations this agent can install; query searches. "+
+			"Use it to find the id of one the user asks for. Returns {integrations: [...]}; next, install_integration with its id.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetRegistryInput) (schemas.GetRegistryOutput, error) {
 			reg, err := call.Client.GetRegistry(ctx)
@@ -86,8 +86,8 @@ func registryMatches(e apiclient.RegistryEntryFields, q string) bool {
 
 func installIntegration() Tool {
 	return define("install_integration", "Install an integration",
-		"Install an integration from the registry on this agent, optionally at a version and with an initial config; installing records it and makes its settings available, contacting no external service. "+
-			"Returns the install record. If the integration connects an account (status pending, or an OAuth provider in its registry entry), next call get_oauth_url and give the URL to the user, then get_oauth_status.",
+		"Install a registry integration on this agent, optionally at a version with initial config; contacts no external service. "+
+			"Returns the install record. If it connects an account (status pending, or an OAuth provider in the registry), next get_oauth_url, then get_oauth_status.",
 		Hints{OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.InstallIntegrationInput) (schemas.IntegrationOutput, error) {
 			id := string(in.IntegrationID)
@@ -122,8 +122,8 @@ func installError(err error, id string) error {
 
 func getIntegrationConfig() Tool {
 	return define("get_integration_config", "Read an integration's config",
-		"Read the configuration of one installed integration. Use it to answer questions about its settings and before update_integration_config. "+
-			"Returns {integrationId, config}; fails with 'not installed' when it is not installed (then see list_integrations).",
+		"Read an installed integration's settings: to answer questions about them, and before update_integration_config. "+
+			"Returns {integrationId, config}.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetIntegrationConfigInput) (schemas.IntegrationConfigOutput, error) {
 			id := string(in.IntegrationID)
@@ -134,8 +134,8 @@ func getIntegrationConfig() Tool {
 
 func updateIntegrationConfig() Tool {
 	return define("update_integration_config", "Update an integration's config",
-		"Update configuration fields of an installed integration: pass only the fields to change, e.g. {\"defaultBranch\": \"develop\"}. "+
-			"Returns the updated install record; call get_integration_config to read the result.",
+		"Change an installed integration's settings: pass only the fields to change. "+
+			"Returns the install record; get_integration_config reads the result.",
 		Hints{Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.UpdateIntegrationConfigInput) (schemas.IntegrationOutput, error) {
 			id := string(in.IntegrationID)
@@ -146,8 +146,8 @@ func updateIntegrationConfig() Tool {
 
 func removeIntegration() Tool {
 	return define("remove_integration", "Remove an integration",
-		"Remove an installed integration from this agent: its tools turn off and what it set up for this agent is cleaned up; other agents are unaffected. "+
-			"Only call it when the user asked for the removal; clients that support forms ask the user to confirm by typing the id. Returns {integrationId, removed: true}.",
+		"Remove an installed integration from this agent: its tools turn off, its setup is cleaned up. "+
+			"Only when the user asked (who may be asked to confirm by typing the id). Returns {integrationId, removed: true}.",
 		Hints{Destructive: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.RemoveIntegrationInput) (schemas.RemoveIntegrationOutput, error) {
 			id := string(in.IntegrationID)

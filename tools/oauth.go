@@ -21,8 +21,8 @@ func oauthTools() []Tool { return []Tool{getOAuthURL(), getOAuthStatus()} }
 
 func getOAuthURL() Tool {
 	return define("get_oauth_url", "Start connecting an account",
-		"Start connecting an account for an integration that uses OAuth: returns a consent URL (valid for expiresIn seconds) for a person to open in a browser and approve. "+
-			"Give the URL to the user; then call get_oauth_status with waitSeconds to learn when the account is connected.",
+		"Start connecting an OAuth integration's account: returns a consent URL (valid expiresIn seconds) for a person to open and approve. "+
+			"Give it to the user, then call get_oauth_status with waitSeconds.",
 		Hints{OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetOAuthURLInput) (schemas.OAuthURLOutput, error) {
 			out, err := call.Client.GetOAuthURL(ctx, string(in.Provider), in.Scopes)
@@ -35,8 +35,8 @@ func getOAuthURL() Tool {
 
 func getOAuthStatus() Tool {
 	return define("get_oauth_status", "Check an account connection",
-		"Check whether the account of an OAuth provider is connected for this agent; with waitSeconds (up to "+strconv.Itoa(schemas.MaxWaitSeconds)+") it waits for the person to finish the consent and returns as soon as the account is connected. "+
-			"Returns {provider, connected}; once connected, the integration turns active (see list_integrations). If still not connected, call again to keep waiting.",
+		"Check whether this agent's account with an OAuth provider is connected; waitSeconds (up to "+strconv.Itoa(schemas.MaxWaitSeconds)+") waits for it. "+
+			"Returns {provider, connected}; if not yet, call again to keep waiting.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (schemas.OAuthStatusOutput, error) {
 			return waitForConnection(ctx, call, in)

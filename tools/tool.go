@@ -91,8 +91,11 @@ func define[In schemas.Input, Out any](name, title, description string, hints Hi
 // MCPTool is the tool's MCP definition.
 func (t Tool) MCPTool() mcp.Tool {
 	return mcp.NewTool(t.Name,
+		// The title once: hosts take title before annotations.title (MCP
+		// 2025-11-25, Tool: "Display name precedence order is: title,
+		// annotations.title, then name"), and tools/list is paid for by
+		// every session (issue 13).
 		mcp.WithToolTitle(t.Title),
-		mcp.WithTitleAnnotation(t.Title),
 		mcp.WithDescription(t.Description),
 		withRawInputSchema(t.InputSchema),
 		mcp.WithRawOutputSchema(t.OutputSchema),

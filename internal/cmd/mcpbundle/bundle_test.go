@@ -169,10 +169,8 @@ func TestManifestTools(t *testing.T) {
 	}
 	var list struct {
 		Tools []struct {
-			Name        string `json:"name"`
-			Annotations struct {
-				Title string `json:"title"`
-			} `json:"annotations"`
+			Name  string `json:"name"`
+			Title string `json:"title"`
 		} `json:"tools"`
 	}
 	if err := json.Unmarshal(out, &list); err != nil {
@@ -180,9 +178,9 @@ func TestManifestTools(t *testing.T) {
 	}
 	var want, got, lines []string
 	for _, tool := range list.Tools {
-		want = append(want, tool.Name+": "+tool.Annotations.Title)
+		want = append(want, tool.Name+": "+tool.Title)
 		name, _ := json.Marshal(tool.Name)
-		title, _ := json.Marshal(tool.Annotations.Title)
+		title, _ := json.Marshal(tool.Title)
 		lines = append(lines, fmt.Sprintf(`    { "name": %s, "description": %s }`, name, title))
 	}
 	for _, tool := range m.Tools {
