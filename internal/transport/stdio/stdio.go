@@ -22,9 +22,10 @@ import (
 	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 )
 
-// Stdio worker pool: mcp-go runs tool calls on a pool of 5 by default, so a
-// sixth concurrent call waits for a free worker. 32 workers let every call a
-// host plausibly has in flight run at once; the queue absorbs bursts.
+// Stdio worker pool (calls.go): mcp-go runs tool calls on a pool of 5 by
+// default, so a sixth concurrent call waits for a free worker. Up to 32
+// workers let every call a host plausibly has in flight run at once; the
+// queue absorbs bursts.
 const (
 	stdioWorkers   = 32
 	stdioQueueSize = 256
@@ -70,8 +71,10 @@ func ServeWith(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Wr
 	}
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
-	server.WithWorkerPoolSize(stdioWorkers)(stdio)
-	server.WithQueueSize(stdioQueueSize)(stdio)
+	// Tool calls run on the guard's pool (calls.go); mcp-go's own pool only
+	// gets a tools/call without an id, a notification with nothing to run.
+	server.WithWorkerPoolSize(1)(stdio)
+	server.WithQueueSize(1)(stdio)
 	// One client owns the pipe: a request from the server reaches it, and
 	// its response comes back on stdin to the session waiting for it.
 	ctx = transport.WithCapabilities(ctx, transport.Capabilities{ServerRequests: true, InputRequiredResults: true})
