@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -25,10 +24,10 @@ import (
 // own handlers (the stdio session, so that cancellation, elicitation and
 // progress work as they do for any request), on stdioWorkers workers fed by
 // a queue of stdioQueueSize, as mcp-go's pool is; when the queue is full the
-// guard runs the call itself, as mcp-go does, so that reading waits. A
-// worker starts when a call finds none idle, so that a server that has not
-// been called holds none (mcp-go starts all of its at once). Every other
-// message still goes to mcp-go.
+// guard runs the call itself, as mcp-go does, so that reading waits. The
+// workers start with the first call, so that a server that has not been
+// called holds none (mcp-go starts its own at once). Every other message
+// still goes to mcp-go.
 type callPool struct {
 	srv     *server.MCPServer
 	out     *lockedWriter
@@ -41,8 +40,7 @@ type callPool struct {
 	cancel  context.CancelFunc
 	queue   chan call
 	wg      sync.WaitGroup
-	workers atomic.Int32 // started
-	idle    atomic.Int32 // waiting for a call
+	workers sync.Once // starts them
 }
 
 // call is one tools/call request: its line (owned by the call) and its raw
@@ -64,13 +62,7 @@ func (p *callPool) start(ctx context.Context) context.Context {
 
 // work runs queued calls until the queue is closed.
 func (p *callPool) work() {
-	for {
-		p.idle.Add(1)
-		c, ok := <-p.queue
-		p.idle.Add(-1)
-		if !ok {
-			return
-		}
+	for c := range p.queue {
 		p.serve(c)
 	}
 }
@@ -78,14 +70,14 @@ func (p *callPool) work() {
 // ready reports whether the pool runs calls (Listen has started it).
 func (p *callPool) ready() bool { return p != nil && p.ctx != nil }
 
-// dispatch queues a call, starting a worker when none is idle and fewer
-// than stdioWorkers run, or runs the call at once when the queue is full.
-// Only the guard calls it, one call at a time.
+// dispatch queues a call (the first starts the workers), or runs it at once
+// when the queue is full.
 func (p *callPool) dispatch(c call) {
-	if p.idle.Load() == 0 && p.workers.Load() < stdioWorkers {
-		p.workers.Add(1)
-		p.wg.Go(p.work)
-	}
+	p.workers.Do(func() {
+		for range stdioWorkers {
+			p.wg.Go(p.work)
+		}
+	})
 	select {
 	case p.queue <- c:
 	default:
