@@ -78,6 +78,9 @@ func (h *redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *redactHandler) Handle(ctx context.Context, r slog.Record) error {
+	if !h.holdsSecret(r) {
+		return h.next.Handle(ctx, r) // nothing to redact: no copy (issue 13)
+	}
 	out := slog.NewRecord(r.Time, r.Level, h.redact(r.Message), r.PC)
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(h.attr(a))
@@ -118,6 +121,26 @@ func (h *redactHandler) attr(a slog.Attr) slog.Attr {
 	default:
 		return slog.Attr{Key: a.Key, Value: v}
 	}
+}
+
+// holdsSecret reports whether a secret may be in r's message or attributes:
+// false only when r has no attribute that attr would change (a string, an
+// error, a group or any other value it formats) whose text holds a secret.
+func (h *redactHandler) holdsSecret(r slog.Record) bool {
+	if h.redact(r.Message) != r.Message {
+		return true
+	}
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		switch v := a.Value.Resolve(); v.Kind() {
+		case slog.KindString:
+			found = h.redact(v.String()) != v.String()
+		case slog.KindGroup, slog.KindAny, slog.KindLogValuer:
+			found = true // let attr look inside
+		}
+		return !found
+	})
+	return found
 }
 
 func (h *redactHandler) redact(s string) string {
