@@ -28,7 +28,8 @@ func (c *Client) ListIntegrations(ctx context.Context) ([]Integration, error) {
 		return nil, err
 	}
 	var list []Integration
-	if err := decodeList(data, assumedListWrapperField, func(b []byte) error { return decodeRecords(b, &list) }); err != nil {
+	// data is valid JSON: unwrapData checked it.
+	if err := decodeList(data, assumedListWrapperField, func(b []byte) error { return decodeValidRecords(b, &list) }); err != nil {
 		return nil, c.decodeError(method, path, status, err)
 	}
 	if list == nil {

@@ -170,7 +170,8 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 		*extra = nil
 		return nil
 	}
-	return decodeMembers(bytes.Clone(b), dst, extra)
+	v := reflect.ValueOf(dst).Elem()
+	return decodeMembers(bytes.Clone(b), v, recordFields(v.Type()), extra)
 }
 
 // decodeRecords decodes the JSON array data of records into dst, as
@@ -182,7 +183,16 @@ func decodeRecords[F any](data []byte, dst *[]Record[F]) error {
 	if firstByte(data) != '[' || !json.Valid(data) {
 		return json.Unmarshal(data, dst)
 	}
-	data = bytes.Clone(data)
+	return decodeValidRecords(bytes.Clone(data), dst)
+}
+
+// decodeValidRecords is decodeRecords of data known to be valid JSON (a
+// response's data, which unwrapData has checked) that the records may
+// keep.
+func decodeValidRecords[F any](data []byte, dst *[]Record[F]) error {
+	if firstByte(data) != '[' {
+		return json.Unmarshal(data, dst)
+	}
 	var spans [][2]int // start and end of each element
 	for i := skipSpace(data, 0) + 1; ; {
 		if i = skipSpace(data, i); i >= len(data) || data[i] == ']' {
@@ -198,8 +208,9 @@ func decodeRecords[F any](data []byte, dst *[]Record[F]) error {
 		}
 	}
 	list := make([]Record[F], len(spans))
+	fields := recordFields(reflect.TypeFor[F]())
 	for n, e := range spans {
-		if err := decodeMembers(data[e[0]:e[1]], &list[n].Fields, &list[n].Extra); err != nil {
+		if err := decodeMembers(data[e[0]:e[1]], reflect.ValueOf(&list[n].Fields).Elem(), fields, &list[n].Extra); err != nil {
 			return err
 		}
 	}
@@ -207,24 +218,37 @@ func decodeRecords[F any](data []byte, dst *[]Record[F]) error {
 	return nil
 }
 
-// decodeMembers is decodeRecord of a valid JSON object b that the record
-// may keep: its raw values point into b. A duplicate member counts once, its
-// last value, as encoding/json has it; a string without escapes is taken as
-// it is, not decoded again.
-func decodeMembers(b []byte, dst any, extra *map[string]json.RawMessage) error {
-	v := reflect.ValueOf(dst).Elem()
-	t := v.Type()
-	type field struct {
-		name  string
-		index int
-		raw   []byte // the member's last value; nil when absent
-	}
-	var named [8]field
-	fields := named[:0]
+// recordField is a named field of a record's Fields struct.
+type recordField struct {
+	name  string // JSON name
+	index int    // in the struct
+}
+
+// recordFields lists the named fields of struct type t.
+func recordFields(t reflect.Type) []recordField {
+	var fields []recordField
 	for i := range t.NumField() {
 		if name, ok := jsonName(t.Field(i)); ok {
-			fields = append(fields, field{name: name, index: i})
+			fields = append(fields, recordField{name: name, index: i})
 		}
+	}
+	return fields
+}
+
+// decodeMembers is decodeRecord of a valid JSON object b into v, a Fields
+// struct whose named fields are named, that the record may keep: its raw
+// values point into b. A duplicate member counts once, its last value, as
+// encoding/json has it; a string without escapes is taken as it is, not
+// decoded again.
+func decodeMembers(b []byte, v reflect.Value, named []recordField, extra *map[string]json.RawMessage) error {
+	type field struct {
+		recordField
+		raw []byte // the member's last value; nil when absent
+	}
+	var stack [8]field
+	fields := stack[:0]
+	for _, f := range named {
+		fields = append(fields, field{recordField: f})
 	}
 	var all map[string]json.RawMessage
 	for m := (members{b: b}); m.next(); {
