@@ -174,21 +174,12 @@ func decodeRecord(b []byte, dst any, extra *map[string]json.RawMessage) error {
 	return decodeMembers(bytes.Clone(b), v, recordFields(v.Type()), extra)
 }
 
-// decodeRecords decodes the JSON array data of records into dst, as
-// json.Unmarshal would: one check of the whole array, then each record's
-// members read once; the records' raw values point into one copy of data.
-// An array with an element that is not an object, or data that is not a
-// valid array, is left to json.Unmarshal, errors and all.
-func decodeRecords[F any](data []byte, dst *[]Record[F]) error {
-	if firstByte(data) != '[' || !json.Valid(data) {
-		return json.Unmarshal(data, dst)
-	}
-	return decodeValidRecords(bytes.Clone(data), dst)
-}
-
-// decodeValidRecords is decodeRecords of data known to be valid JSON (a
-// response's data, which unwrapData has checked) that the records may
-// keep.
+// decodeValidRecords decodes data, valid JSON (a response's data, which
+// unwrapData has checked), an array of records, into dst, as json.Unmarshal
+// would: each record's members read once; the records' raw values point
+// into data. An array with an element that is not an object, or data that
+// is not an array, is left to json.Unmarshal, errors and all
+// (FuzzDecodeRecords).
 func decodeValidRecords[F any](data []byte, dst *[]Record[F]) error {
 	if firstByte(data) != '[' {
 		return json.Unmarshal(data, dst)
