@@ -37,8 +37,10 @@ type Input interface {
 // inside free-form objects are kept exact.
 func Decode[T Input](raw []byte, dst *T) error {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		raw = []byte("{}")
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
+		// No arguments: nothing to decode, only the rules of the empty input
+		// to check (issue 13: the most common call, e.g. list_integrations).
+		return (*dst).Validate()
 	}
 	if len(raw) > MaxArgumentBytes {
 		return &ArgumentError{Rule: fmt.Sprintf("the arguments are %d bytes, over the limit of %d", len(raw), MaxArgumentBytes)}
