@@ -41,6 +41,12 @@ type callPool struct {
 	queue   chan call
 	wg      sync.WaitGroup
 	workers sync.Once // starts them
+
+	// closing guards the queue: mcp-go's Listen can return (its context
+	// cancelled) while its reader goroutine is still in the guard's Read,
+	// which may then read a call after wait closed the queue.
+	closing sync.RWMutex
+	closed  bool
 }
 
 // call is one tools/call request: its line (owned by the call) and its raw
@@ -71,8 +77,15 @@ func (p *callPool) work() {
 func (p *callPool) ready() bool { return p != nil && p.ctx != nil }
 
 // dispatch queues a call (the first starts the workers), or runs it at once
-// when the queue is full.
+// when the queue is full. After wait, a call is dropped: the server is
+// stopping.
 func (p *callPool) dispatch(c call) {
+	p.closing.RLock()
+	defer p.closing.RUnlock()
+	if p.closed {
+		p.logger.Debug("stdio: dropped a tool call read after the server stopped", "id", c.id)
+		return
+	}
 	p.workers.Do(func() {
 		for range stdioWorkers {
 			p.wg.Go(p.work)
@@ -99,7 +112,10 @@ func (p *callPool) stopCalls() {
 func (p *callPool) wait() {
 	if p.ready() {
 		p.cancel()
+		p.closing.Lock()
+		p.closed = true
 		close(p.queue)
+		p.closing.Unlock()
 		p.wg.Wait()
 	}
 }

@@ -2,7 +2,10 @@ package stdio
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -67,3 +70,33 @@ func TestEncodeResponse(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestCallReadAfterStop checks that a tool call read after ServeWith
+// returned (its context cancelled: mcp-go leaves its reader in the guard's
+// Read) is dropped, not sent to the closed pool.
+func TestCallReadAfterStop(t *testing.T) {
+	ts := newToolServer(t, "http://127.0.0.1:1")
+	inR, inW := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ServeWith(ctx, ts.srv, inR, io.Discard, Options{Logger: ts.logger}) }()
+	// A call first, so that the pool has started.
+	call := func(id int) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_integrations","arguments":{}}}`+"\n", id)
+	}
+	if _, err := io.WriteString(inW, call(1)); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("ServeWith: %v", err)
+	}
+	// The reader left behind reads these; the second write returns only
+	// once the guard has dispatched the first.
+	for id := 2; id <= 3; id++ {
+		if _, err := io.WriteString(inW, call(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inW.Close() //nolint:errcheck
+}
