@@ -31,8 +31,27 @@ type RemoveIntegrationOutput struct {
 	Removed       bool   `json:"removed" jsonschema_description:"True: the integration is no longer installed and its tools are off."`
 }
 
-// OAuthURLOutput is the output of get_oauth_url.
-type OAuthURLOutput = apiclient.OAuthURL
+// OAuthURLOutput is the output of get_oauth_url: what became of the
+// consent page. When the host showed the page to the person itself (MCP
+// URL-mode elicitation) the URL is not in the output, so that it never
+// passes through the model; otherwise (status link) it is.
+type OAuthURLOutput struct {
+	Status    ConsentStatus `json:"status" jsonschema:"enum=link,enum=shown,enum=connected,enum=declined,enum=cancelled" jsonschema_description:"link: give url to the person, then call get_oauth_status with waitSeconds. shown: the host showed the page but the account is not connected yet: call get_oauth_status with waitSeconds. connected: done. declined or cancelled: the person did not open the page; ask before trying again."`
+	URL       string        `json:"url,omitempty" jsonschema_description:"Consent page for a person to open in a browser (status link only)."`
+	ExpiresIn int64         `json:"expiresIn,omitempty" jsonschema_description:"Seconds until the consent page expires."`
+}
+
+// ConsentStatus is what became of a consent page (get_oauth_url's status).
+type ConsentStatus string
+
+// The consent statuses.
+const (
+	ConsentLink      ConsentStatus = "link"      // the URL is in the result, for the model to give the person
+	ConsentShown     ConsentStatus = "shown"     // the host showed the page; the account is not connected yet
+	ConsentConnected ConsentStatus = "connected" // the host showed the page, and the account is connected
+	ConsentDeclined  ConsentStatus = "declined"  // the person declined to open the page
+	ConsentCancelled ConsentStatus = "cancelled" // the person dismissed the request
+)
 
 // OAuthStatusOutput is the output of get_oauth_status.
 type OAuthStatusOutput = apiclient.OAuthStatus

@@ -87,7 +87,7 @@ func registryMatches(e apiclient.RegistryEntryFields, q string) bool {
 func installIntegration() Tool {
 	return define("install_integration", "Install an integration",
 		"Install an integration from the registry on this agent, optionally at a version and with an initial config; installing records it and makes its settings available, contacting no external service. "+
-			"Returns the install record. If the integration connects an account (status pending, or an OAuth provider in its registry entry), next call get_oauth_url and give the URL to the user, then get_oauth_status.",
+			"Returns the install record. If the integration connects an account (status pending, or an OAuth provider in its registry entry), next call get_oauth_url and follow its status.",
 		Hints{OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.InstallIntegrationInput) (schemas.IntegrationOutput, error) {
 			id := string(in.IntegrationID)
@@ -99,6 +99,7 @@ func installIntegration() Tool {
 			if err != nil {
 				return rec, installError(err, id)
 			}
+			call.deps.subs.changed(call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
 			return rec, nil
 		})
 }
@@ -140,7 +141,11 @@ func updateIntegrationConfig() Tool {
 		func(ctx context.Context, call *Call, in schemas.UpdateIntegrationConfigInput) (schemas.IntegrationOutput, error) {
 			id := string(in.IntegrationID)
 			rec, err := call.Client.UpdateIntegrationConfig(ctx, id, in.Config)
-			return rec, notInstalled(err, id)
+			if err != nil {
+				return rec, notInstalled(err, id)
+			}
+			call.deps.subs.changed(call, change{uris: []string{integrationsURI, configURI(id)}})
+			return rec, nil
 		})
 }
 
@@ -157,6 +162,7 @@ func removeIntegration() Tool {
 			if err := call.Client.RemoveIntegration(ctx, id); err != nil {
 				return schemas.RemoveIntegrationOutput{}, notInstalled(err, id)
 			}
+			call.deps.subs.changed(call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
 			return schemas.RemoveIntegrationOutput{IntegrationID: id, Removed: true}, nil
 		})
 }

@@ -21,16 +21,10 @@ func oauthTools() []Tool { return []Tool{getOAuthURL(), getOAuthStatus()} }
 
 func getOAuthURL() Tool {
 	return define("get_oauth_url", "Start connecting an account",
-		"Start connecting an account for an integration that uses OAuth: returns a consent URL (valid for expiresIn seconds) for a person to open in a browser and approve. "+
-			"Give the URL to the user; then call get_oauth_status with waitSeconds to learn when the account is connected.",
-		Hints{OpenWorld: true},
-		func(ctx context.Context, call *Call, in schemas.GetOAuthURLInput) (schemas.OAuthURLOutput, error) {
-			out, err := call.Client.GetOAuthURL(ctx, string(in.Provider), in.Scopes)
-			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
-				return out, failf(err, "the Alfe API refused to start OAuth for provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
-			}
-			return out, err
-		})
+		"Start connecting an account for an integration that uses OAuth. When the client can, it shows the consent page to the person itself and the call waits for the connection; "+
+			"otherwise the result carries the consent url (valid for expiresIn seconds) for you to give the person. "+
+			"Follow the result's status: for link or shown, call get_oauth_status with waitSeconds until connected.",
+		Hints{OpenWorld: true}, getOAuthURLHandler)
 }
 
 func getOAuthStatus() Tool {
@@ -39,33 +33,42 @@ func getOAuthStatus() Tool {
 			"Returns {provider, connected}; once connected, the integration turns active (see list_integrations). If still not connected, call again to keep waiting.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (schemas.OAuthStatusOutput, error) {
-			return waitForConnection(ctx, call, in)
+			status, stop, err := waitForConnection(ctx, call, in)
+			if stop {
+				return status, stoppedWaiting(call, status)
+			}
+			return status, err
 		})
 }
 
 // waitForConnection polls the status about once per poll interval until the
-// account is connected, the wait is over, or the call is cancelled. It sends
-// notifications/progress while waiting when the client asked for progress.
-func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (apiclient.OAuthStatus, error) {
+// account is connected, the wait is over, the call is cancelled (ctx's
+// error), or the server stops waiting (Options.StopWaiting: stop is true,
+// with the last status read). It sends notifications/progress while
+// waiting when the client asked for progress.
+func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (status apiclient.OAuthStatus, stop bool, err error) {
 	wait := time.Duration(in.WaitSeconds) * time.Second
 	deadline := time.Now().Add(wait)
 	progress := progressReporter(ctx, call.Request, float64(in.WaitSeconds))
 	interval := call.deps.PollInterval
 
 	for step := 0; ; step++ {
-		status, err := call.Client.GetOAuthStatus(ctx, string(in.Provider))
+		status, err = call.Client.GetOAuthStatus(ctx, string(in.Provider))
 		if err != nil {
 			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
-				return status, failf(err, "the Alfe API does not know provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
+				return status, false, failf(err, "the Alfe API does not know provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
 			}
-			return status, err
+			return status, false, err
+		}
+		if status.Fields.Connected {
+			call.deps.subs.changed(call, change{uris: []string{integrationsURI}})
 		}
 		left := time.Until(deadline)
 		if status.Fields.Connected || left <= 0 {
-			return status, nil
+			return status, false, nil
 		}
 		if stopped(call.deps.StopWaiting) {
-			return status, stoppedWaiting(call, status)
+			return status, true, nil
 		}
 		elapsed := wait - left
 		progress(elapsed.Seconds(), fmt.Sprintf("waiting for the %s account to be connected (%d of %d s)", in.Provider, int(elapsed.Seconds()), in.WaitSeconds))
@@ -74,10 +77,10 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return status, ctx.Err()
+			return status, false, ctx.Err()
 		case <-call.deps.StopWaiting: // nil: never
 			timer.Stop()
-			return status, stoppedWaiting(call, status)
+			return status, true, nil
 		case <-timer.C:
 		}
 	}
