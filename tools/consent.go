@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 	"github.com/alfe-mcp/alfe-mcp/schemas"
 )
 
@@ -162,18 +163,31 @@ func watchConsent(ctx context.Context, call *Call, st consentState) (schemas.OAu
 
 // completeElicitation sends notifications/elicitation/complete for id to
 // the client of ctx's call: on its session (legacy), or on the stream of
-// the call that carried the person's response (2026-07-28). It is
-// advisory: a client that misses it still gets the call's result.
+// the call that carried the person's response (2026-07-28). The call
+// returns right after, so it waits (at most deliveryWait) until the
+// transport has written the notification: mcp-go's streamable HTTP would
+// drop one still in flight when the response goes out. It is advisory: a
+// client that misses it still gets the call's result.
 func completeElicitation(ctx context.Context, call *Call, id string) {
 	srv := server.ServerFromContext(ctx)
 	session := server.ClientSessionFromContext(ctx)
 	if srv == nil || session == nil {
 		return
 	}
+	marker, _ := json.Marshal(map[string]string{"elicitationId": id})
+	wait := transport.Expect(ctx, strings.Trim(string(marker), "{}"))
 	if err := srv.SendElicitationComplete(ctx, session, id); err != nil {
 		call.deps.Logger.Debug("notifications/elicitation/complete not sent", "err", err)
+		return
 	}
+	wctx, cancel := context.WithTimeout(ctx, deliveryWait)
+	defer cancel()
+	wait(wctx)
 }
+
+// deliveryWait bounds completeElicitation's wait for its notification to
+// be written.
+const deliveryWait = 5 * time.Second
 
 // link is the output that hands the URL to the model.
 func link(url string, expiresIn int64) schemas.OAuthURLOutput {

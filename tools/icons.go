@@ -1,11 +1,13 @@
 package tools
 
 import (
+	"context"
 	"embed"
 	"encoding/base64"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // Icons (MCP 2025-11-25, "Icons"): the server's, and those of the
@@ -47,4 +49,26 @@ func icons(name string) []mcp.Icon {
 // svgDataURI is svg as a base64 data URI (RFC 2397).
 func svgDataURI(svg string) string {
 	return "data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString([]byte(svg))
+}
+
+// leanServerInfo is a hook of every request that succeeds. From 2026-07-28
+// mcp-go stamps the server's identity into the _meta of every result
+// (io.modelcontextprotocol/serverInfo), icons and all: the icons' data URIs
+// would add about 700 bytes to every result. The hook stamps it first,
+// without the icons, on every result but server/discover's, where a client
+// learns the icons once (as a legacy client does from initialize's).
+func leanServerInfo(info mcp.Implementation) server.OnSuccessHookFunc {
+	return func(ctx context.Context, _ any, method mcp.MCPMethod, _ any, result any) {
+		if method == mcp.MethodServerDiscover {
+			return
+		}
+		if p := server.RequestProtocolInfoFromContext(ctx); p == nil || !p.Modern {
+			return
+		}
+		if md, ok := result.(mcp.ResultMetadata); ok {
+			if meta := md.EnsureResultMeta(); meta.ServerInfo() == nil {
+				meta.SetServerInfo(info)
+			}
+		}
+	}
 }

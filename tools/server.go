@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
@@ -129,6 +130,12 @@ const instructions = "Manage this Alfe agent's integrations. Typical flow: list_
 	"if the result's status is link, give the url to the user; unless connected, then get_oauth_status with waitSeconds until connected. " +
 	"Read and change settings with get_integration_config and update_integration_config."
 
+// The server's name and title, as clients see them.
+const (
+	serverName  = "alfe-mcp"
+	serverTitle = "Alfe integrations"
+)
+
 // NewServer returns an MCP server with the enabled tools registered, a
 // recovery middleware that turns panics into isError results, and one log
 // line per tool call.
@@ -164,8 +171,9 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	opts.subs = newSubscriptions(&opts)
 	hooks := opts.subs.hooks()
 	hooks.AddAfterListResources(listConfigResources(&opts))
-	s := server.NewMCPServer("alfe-mcp", opts.Version,
-		server.WithTitle("Alfe integrations"),
+	hooks.AddOnSuccess(leanServerInfo(mcp.Implementation{Name: serverName, Version: opts.Version, Title: serverTitle}))
+	s := server.NewMCPServer(serverName, opts.Version,
+		server.WithTitle(serverTitle),
 		server.WithIcons(icons("alfe")...),
 		server.WithInstructions(instructions),
 		server.WithToolCapabilities(false),
