@@ -140,8 +140,15 @@ const (
 // recovery middleware that turns panics into isError results, and one log
 // line per tool call.
 func NewServer(opts Options) (*server.MCPServer, error) {
+	s, _, err := newServer(opts)
+	return s, err
+}
+
+// newServer is NewServer, which also returns the server's record of its
+// subscribers.
+func newServer(opts Options) (*server.MCPServer, *subscriptions, error) {
 	if opts.Client == nil {
-		return nil, fmt.Errorf("tools: Options.Client is required")
+		return nil, nil, fmt.Errorf("tools: Options.Client is required")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -163,10 +170,10 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	}
 	enabled, err := Select(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.signer, err = newStateKey(opts.ConfirmKey); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts.subs = newSubscriptions(&opts)
 	hooks := opts.subs.hooks()
@@ -200,7 +207,7 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	s.AddResourceTemplates(resourceTemplates(&opts)...)
 	s.AddPrompts(prompts()...)
 	opts.subs.srv = s
-	return s, nil
+	return s, opts.subs, nil
 }
 
 // ListJSON returns {"tools": [...]} exactly as tools/list returns it for a

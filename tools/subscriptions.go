@@ -67,6 +67,16 @@ type subscriptions struct {
 	opts *Options
 	mu   sync.Mutex
 	byID map[subscriberID]*subscriber
+	// onChange, when set, runs after each change of the record (tests).
+	onChange func()
+}
+
+// unlock releases mu after a change of the record, and announces it.
+func (s *subscriptions) unlock() {
+	s.mu.Unlock()
+	if s.onChange != nil {
+		s.onChange()
+	}
 }
 
 // newSubscriptions returns an empty record; its hooks keep it.
@@ -77,15 +87,17 @@ func newSubscriptions(opts *Options) *subscriptions {
 // hooks returns the hooks that keep the record.
 func (s *subscriptions) hooks() *server.Hooks {
 	h := &server.Hooks{}
-	// A legacy session hears of list changes from its registration on
-	// (stdio, stateful streamable HTTP, SSE; a stateless request's session
-	// is never registered, and never recorded) to its end.
+	// A session is recorded from its registration (stdio, stateful
+	// streamable HTTP, SSE; a stateless request's session is never
+	// registered, and never recorded) to its end. Once a legacy client
+	// initialized it, it hears of list changes: from 2026-07-28 (no
+	// initialize) only a subscriptions/listen stream that asks does.
 	h.AddOnRegisterSession(func(ctx context.Context, session server.ClientSession) {
 		s.register(ctx, session)
 	})
 	h.AddOnUnregisterSession(func(_ context.Context, session server.ClientSession) { s.endSession(session) })
 	h.AddAfterInitialize(func(ctx context.Context, _ any, _ *mcp.InitializeRequest, _ *mcp.InitializeResult) {
-		s.subscribe(ctx, nil)
+		s.initialized(ctx)
 	})
 	h.AddAfterSubscribe(func(ctx context.Context, _ any, req *mcp.SubscribeRequest, _ *mcp.EmptyResult) {
 		s.subscribe(ctx, []string{req.Params.URI})
@@ -137,8 +149,23 @@ func (s *subscriptions) register(ctx context.Context, session server.ClientSessi
 	}
 	key := s.keyOf(ctx)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.byID[subscriberID{session: session}] = &subscriber{session: session, key: key, uris: map[string]struct{}{}, listChanged: true}
+	defer s.unlock()
+	s.byID[subscriberID{session: session}] = &subscriber{session: session, key: key, uris: map[string]struct{}{}}
+}
+
+// initialized marks ctx's session, which a legacy client initialized, as
+// hearing of list changes, and learns its key.
+func (s *subscriptions) initialized(ctx context.Context) {
+	session := server.ClientSessionFromContext(ctx)
+	key := s.keyOf(ctx)
+	s.mu.Lock()
+	defer s.unlock()
+	if sub := s.byID[subscriberID{session: session}]; sub != nil && session != nil {
+		sub.listChanged = true
+		if sub.key == nil {
+			sub.key = key
+		}
+	}
 }
 
 // subscribe adds uris to the subscriptions of ctx's legacy session, and
@@ -151,7 +178,7 @@ func (s *subscriptions) subscribe(ctx context.Context, uris []string) {
 	}
 	key := s.keyOf(ctx)
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	sub := s.byID[subscriberID{session: session}]
 	if sub == nil {
 		if len(uris) > 0 {
@@ -184,7 +211,7 @@ func (s *subscriptions) addLocked(sub *subscriber, uris []string) {
 // unsubscribe removes uri from the subscriptions of ctx's legacy session.
 func (s *subscriptions) unsubscribe(ctx context.Context, uri string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if sub := s.byID[subscriberID{session: server.ClientSessionFromContext(ctx)}]; sub != nil {
 		delete(sub.uris, uri)
 	}
@@ -204,7 +231,7 @@ func (s *subscriptions) listen(ctx context.Context, id any, want mcp.Subscriptio
 	}
 	sub := &subscriber{session: session, listen: id, key: key, uris: map[string]struct{}{}, listChanged: want.ResourcesListChanged}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.addLocked(sub, want.ResourceSubscriptions)
 	s.byID[sid] = sub
 	return sid, true
@@ -214,7 +241,7 @@ func (s *subscriptions) listen(ctx context.Context, id any, want mcp.Subscriptio
 func (s *subscriptions) remove(sid subscriberID) {
 	s.mu.Lock()
 	delete(s.byID, sid)
-	s.mu.Unlock()
+	s.unlock()
 }
 
 // endSession forgets every subscriber of a session that ended.
@@ -225,7 +252,7 @@ func (s *subscriptions) endSession(session server.ClientSession) {
 			delete(s.byID, sid)
 		}
 	}
-	s.mu.Unlock()
+	s.unlock()
 }
 
 // len returns the number of subscribers and of URIs they subscribed to.
