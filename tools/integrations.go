@@ -99,7 +99,7 @@ func installIntegration() Tool {
 			if err != nil {
 				return rec, installError(err, id)
 			}
-			call.deps.subs.changed(call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
 			return rec, nil
 		})
 }
@@ -144,7 +144,7 @@ func updateIntegrationConfig() Tool {
 			if err != nil {
 				return rec, notInstalled(err, id)
 			}
-			call.deps.subs.changed(call, change{uris: []string{integrationsURI, configURI(id)}})
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI, configURI(id)}})
 			return rec, nil
 		})
 }
@@ -162,7 +162,7 @@ func removeIntegration() Tool {
 			if err := call.Client.RemoveIntegration(ctx, id); err != nil {
 				return schemas.RemoveIntegrationOutput{}, notInstalled(err, id)
 			}
-			call.deps.subs.changed(call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
 			return schemas.RemoveIntegrationOutput{IntegrationID: id, Removed: true}, nil
 		})
 }

@@ -61,7 +61,7 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 			return status, false, err
 		}
 		if status.Fields.Connected {
-			call.deps.subs.changed(call, change{uris: []string{integrationsURI}})
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI}})
 		}
 		left := time.Until(deadline)
 		if status.Fields.Connected || left <= 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
 	"github.com/alfe-mcp/alfe-mcp/schemas"
 )
 
@@ -142,7 +143,8 @@ func (s *subscriptions) keyOf(ctx context.Context) *keyPrint {
 	return &k
 }
 
-// register records a legacy session that mcp-go registered.
+// register records a session that mcp-go registered, unless its
+// initialize recorded it already (see initialized).
 func (s *subscriptions) register(ctx context.Context, session server.ClientSession) {
 	if session == nil {
 		return
@@ -150,21 +152,38 @@ func (s *subscriptions) register(ctx context.Context, session server.ClientSessi
 	key := s.keyOf(ctx)
 	s.mu.Lock()
 	defer s.unlock()
-	s.byID[subscriberID{session: session}] = &subscriber{session: session, key: key, uris: map[string]struct{}{}}
-}
-
-// initialized marks ctx's session, which a legacy client initialized, as
-// hearing of list changes, and learns its key.
-func (s *subscriptions) initialized(ctx context.Context) {
-	session := server.ClientSessionFromContext(ctx)
-	key := s.keyOf(ctx)
-	s.mu.Lock()
-	defer s.unlock()
-	if sub := s.byID[subscriberID{session: session}]; sub != nil && session != nil {
-		sub.listChanged = true
+	sid := subscriberID{session: session}
+	if sub := s.byID[sid]; sub != nil {
 		if sub.key == nil {
 			sub.key = key
 		}
+		return
+	}
+	s.byID[sid] = &subscriber{session: session, key: key, uris: map[string]struct{}{}}
+}
+
+// initialized marks ctx's session, which a legacy client initialized, as
+// hearing of list changes, and learns its key. Stateful streamable HTTP
+// registers a session only once its initialize succeeded: its record
+// begins here. A session without an id (stateless HTTP, never registered)
+// is not recorded: nothing would end its record.
+func (s *subscriptions) initialized(ctx context.Context) {
+	session := server.ClientSessionFromContext(ctx)
+	if session == nil || session.SessionID() == "" {
+		return
+	}
+	key := s.keyOf(ctx)
+	s.mu.Lock()
+	defer s.unlock()
+	sid := subscriberID{session: session}
+	sub := s.byID[sid]
+	if sub == nil {
+		sub = &subscriber{session: session, uris: map[string]struct{}{}}
+		s.byID[sid] = sub
+	}
+	sub.listChanged = true
+	if sub.key == nil {
+		sub.key = key
 	}
 }
 
@@ -300,8 +319,8 @@ type change struct {
 // notifications/resources/updated for each URI of ch it subscribed to,
 // and, with ch.listChanged, notifications/resources/list_changed if it
 // hears of list changes. Sessions of other keys hear nothing. It sends
-// without waiting.
-func (s *subscriptions) changed(call *Call, ch change) {
+// without waiting, once the call's response is written.
+func (s *subscriptions) changed(ctx context.Context, call *Call, ch change) {
 	if s == nil || s.srv == nil || call.Client == nil {
 		return
 	}
@@ -327,9 +346,17 @@ func (s *subscriptions) changed(call *Call, ch change) {
 		}
 	}
 	s.mu.Unlock()
-	for _, d := range out {
-		s.deliver(d.sub, d.method, d.uri)
+	if len(out) == 0 {
+		return
 	}
+	// Once the call's response is written: on streamable HTTP, a
+	// notification sent while the call's own reply is open may be taken by
+	// it and dropped when the response goes out (transport.Deliveries).
+	transport.AfterResponse(ctx, func() {
+		for _, d := range out {
+			s.deliver(d.sub, d.method, d.uri)
+		}
+	})
 }
 
 // deliver sends a notification to sub without waiting: a subscriber whose

@@ -81,3 +81,49 @@ func Expect(ctx context.Context, marker string) (wait func(wctx context.Context)
 		}
 	}
 }
+
+// afterResponse is what runs once a request's response is written.
+type afterResponse struct {
+	mu    sync.Mutex
+	funcs []func()
+	done  bool
+}
+
+// afterResponseKey carries a request's afterResponse in its context.
+type afterResponseKey struct{}
+
+// WithAfterResponse returns a copy of ctx in which AfterResponse defers
+// its functions until run is called: the transport calls run once the
+// response to the request is written. A transport whose notifications of
+// a request may be dropped while its response goes out (mcp-go's
+// streamable HTTP, see Deliveries) uses it; the others need not.
+func WithAfterResponse(ctx context.Context) (_ context.Context, run func()) {
+	a := &afterResponse{}
+	return context.WithValue(ctx, afterResponseKey{}, a), func() {
+		a.mu.Lock()
+		funcs := a.funcs
+		a.funcs, a.done = nil, true
+		a.mu.Unlock()
+		for _, f := range funcs {
+			f()
+		}
+	}
+}
+
+// AfterResponse runs f once the response to ctx's request is written, when
+// the transport says when (WithAfterResponse), else at once: e.g. to send
+// notifications to other streams than the request's own without their
+// being taken and dropped by the request's own.
+func AfterResponse(ctx context.Context, f func()) {
+	a, _ := ctx.Value(afterResponseKey{}).(*afterResponse)
+	if a != nil {
+		a.mu.Lock()
+		if !a.done {
+			a.funcs = append(a.funcs, f)
+			a.mu.Unlock()
+			return
+		}
+		a.mu.Unlock()
+	}
+	f()
+}

@@ -122,7 +122,9 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	}
 	if d := t.deliveriesOf(r, msg, fp); d != nil {
 		w = &deliveryWriter{ResponseWriter: w, d: d}
-		r = r.WithContext(transport.WithDeliveries(r.Context(), d))
+		ctx, written := transport.WithAfterResponse(transport.WithDeliveries(r.Context(), d))
+		defer written() // mcp-go has written the response when ServeHTTP returns
+		r = r.WithContext(ctx)
 	}
 	if t.stateless {
 		t.mcp.ServeHTTP(w, r)
