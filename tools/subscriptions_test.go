@@ -85,6 +85,7 @@ func subscribe(t *testing.T, c *client.Client, h *heard, e era, uris ...string) 
 		for _, uri := range uris {
 			req := mcp.SubscribeRequest{}
 			req.Params.URI = uri
+			//lint:ignore SA1019 resources/subscribe is the legacy era's way, which this tests
 			if err := c.Subscribe(context.Background(), req); err != nil {
 				t.Fatalf("resources/subscribe %s: %v", uri, err)
 			}
@@ -155,6 +156,7 @@ func TestResourceSubscriptions(t *testing.T) {
 		if e.Name == "legacy" {
 			req := mcp.UnsubscribeRequest{}
 			req.Params.URI = slackConfigURI
+			//lint:ignore SA1019 resources/unsubscribe is the legacy era's way, which this tests
 			if err := c.Unsubscribe(context.Background(), req); err != nil {
 				t.Fatal(err)
 			}
