@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -68,7 +67,7 @@ func (h *host) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.Eli
 		}
 	}
 	if h.approve && req.Params.Mode == mcp.ElicitationModeURL {
-		if err := decide(ctx, req.Params.URL, "approve"); err != nil {
+		if err := testutil.Decide(ctx, req.Params.URL, "approve"); err != nil {
 			return nil, err
 		}
 	}
@@ -101,31 +100,6 @@ func (h *host) completions() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return append([]string(nil), h.completed...)
-}
-
-// decide posts the person's decision to the sandbox's consent page of
-// consentURL, as its form does.
-func decide(ctx context.Context, consentURL, decision string) error {
-	u, err := url.Parse(consentURL)
-	if err != nil {
-		return err
-	}
-	form := url.Values{"state": {u.Query().Get("state")}, "decision": {decision}}
-	u.Path, u.RawQuery = "/sandbox/oauth/decision", ""
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return errors.New("the sandbox refused the decision: " + resp.Status)
-	}
-	return nil
 }
 
 // TestConsentShownByTheHost: get_oauth_url over stdio with mcp-go's

@@ -141,7 +141,7 @@ func TestResourceSubscriptions(t *testing.T) {
 		h.expect(t, "config update", map[string]int{integrationsURI: 2, slackConfigURI: 2}, 1)
 
 		link := wantSuccess(t, callTool(t, c, "get_oauth_url", map[string]any{"provider": "slack"}))
-		if err := decide(context.Background(), link["url"].(string), "approve"); err != nil {
+		if err := testutil.Decide(context.Background(), link["url"].(string), "approve"); err != nil {
 			t.Fatal(err)
 		}
 		wantSuccess(t, callTool(t, c, "get_oauth_status", map[string]any{"provider": "slack"}))

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -91,24 +89,8 @@ func (h *urlHost) elicit(ctx context.Context, req *sdk.ElicitRequest) (*sdk.Elic
 	h.mu.Lock()
 	h.shown = append(h.shown, req.Params.ElicitationID)
 	h.mu.Unlock()
-	u, err := url.Parse(req.Params.URL)
-	if err != nil {
+	if err := testutil.Decide(ctx, req.Params.URL, "approve"); err != nil {
 		return nil, err
-	}
-	form := url.Values{"state": {u.Query().Get("state")}, "decision": {"approve"}}
-	u.Path, u.RawQuery = "/sandbox/oauth/decision", ""
-	post, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(post)
-	if err != nil {
-		return nil, err
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("the sandbox refused the approval: %s", resp.Status)
 	}
 	return &sdk.ElicitResult{Action: "accept"}, nil
 }
