@@ -36,8 +36,8 @@ type RemoveIntegrationOutput struct {
 // URL-mode elicitation) the URL is not in the output, so that it never
 // passes through the model; otherwise (status link) it is.
 type OAuthURLOutput struct {
-	Status    ConsentStatus `json:"status" jsonschema:"enum=link,enum=shown,enum=connected,enum=declined,enum=cancelled" jsonschema_description:"link: give url to the person, then call get_oauth_status with waitSeconds. shown: the host showed the page but the account is not connected yet: call get_oauth_status with waitSeconds. connected: done. declined or cancelled: the person did not open the page; ask before trying again."`
-	URL       string        `json:"url,omitempty" jsonschema_description:"Consent page for a person to open in a browser (status link only)."`
+	Status    ConsentStatus `json:"status" jsonschema:"enum=link,enum=shown,enum=connected,enum=declined,enum=cancelled" jsonschema_description:"link: give url to the person. shown: the client showed the page; not connected yet. connected: done. declined, cancelled: ask the person before trying again."`
+	URL       string        `json:"url,omitempty" jsonschema_description:"Consent page for the person to open (status link only)."`
 	ExpiresIn int64         `json:"expiresIn,omitempty" jsonschema_description:"Seconds until the consent page expires."`
 }
 
