@@ -1,6 +1,9 @@
 package apiclient
 
-import "errors"
+import (
+	"crypto/sha256"
+	"errors"
+)
 
 // ErrInvalidKey is matched (errors.Is) by a *KeyError.
 var ErrInvalidKey = errors.New("not an Alfe agent API key")
@@ -33,3 +36,10 @@ func CheckKey(key string) error {
 	}
 	return nil
 }
+
+// KeyFingerprint is the SHA-256 of the client's API key: what a caller
+// keeps to tell whether two clients act for the same agent (e.g. which
+// sessions share an agent's resource notifications), instead of the key.
+// It is computed on each call; a client without a key has the fingerprint
+// of the empty string.
+func (c *Client) KeyFingerprint() [sha256.Size]byte { return sha256.Sum256([]byte(c.key)) }

@@ -1,6 +1,7 @@
 package apiclient
 
 import (
+	"crypto/sha256"
 	"errors"
 	"strings"
 	"testing"
@@ -95,5 +96,34 @@ func TestNoKeyAltersAResult(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestKeyFingerprint: clients of one key share a fingerprint, whatever
+// else differs; clients of different keys do not; the fingerprint is the
+// key's SHA-256, and holds no byte run of the key.
+func TestKeyFingerprint(t *testing.T) {
+	a, err := New(Options{BaseURL: "http://127.0.0.1:1", APIKey: "alfe_sk_AAAAAAAAAAAAAAAA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		c    *Client
+		same bool
+	}{
+		{"the same client", a, true},
+		{"a copy with the same key", a.WithAPIKey("alfe_sk_AAAAAAAAAAAAAAAA"), true},
+		{"another key", a.WithAPIKey("alfe_sk_BBBBBBBBBBBBBBBB"), false},
+		{"no key", a.WithAPIKey(""), false},
+	}
+	for _, tt := range tests {
+		if got := tt.c.KeyFingerprint() == a.KeyFingerprint(); got != tt.same {
+			t.Errorf("%s: same fingerprint %v, want %v", tt.name, got, tt.same)
+		}
+	}
+	fp := a.KeyFingerprint()
+	if fp != sha256.Sum256([]byte("alfe_sk_AAAAAAAAAAAAAAAA")) || strings.Contains(string(fp[:]), "alfe_sk") {
+		t.Errorf("fingerprint %x is not the key's SHA-256", fp)
 	}
 }

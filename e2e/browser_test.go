@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -26,43 +27,7 @@ const browserLimit = 60 * time.Second
 // sees get_oauth_status report the account connected. Screenshots go to
 // t.TempDir(), and also to $ALFE_E2E_SCREENSHOTS when it names a directory.
 func TestConsentInBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the browser test needs %s (%v); CI must run it: .ci/run installs Debian's chromium package", chromiumPath, err)
-		}
-		t.Skipf("skipping the browser test: %v (install Debian's chromium package to run it)", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), browserLimit)
-	defer cancel()
-
-	profile := t.TempDir() // created before the browser starts, so removed after it stops
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the tests run as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(profile),
-		chromedp.WindowSize(800, 720),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc() // stops the browser and waits for it
-	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-	defer func() {
-		// Close the browser gracefully, so that it stops its child
-		// processes before the profile directory is removed.
-		if err := chromedp.Cancel(browser); err != nil {
-			t.Logf("close %s: %v", chromiumPath, err)
-		}
-	}()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start %s: %v", chromiumPath, err)
-	}
+	browser := startBrowser(t)
 	shots := t.TempDir()
 
 	forEachEra(t, func(t *testing.T, e era) {
@@ -163,4 +128,78 @@ func saveScreenshot(t *testing.T, dir, name string, b []byte) {
 			t.Logf("screenshot: %s", filepath.Join(keep, name))
 		}
 	}
+}
+
+// startBrowser starts headless Chromium for the test, and stops it when
+// the test ends; it skips the test where Chromium is not installed, except
+// on CI, which must run it.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the browser test needs %s (%v); CI must run it: .ci/run installs Debian's chromium package", chromiumPath, err)
+		}
+		t.Skipf("skipping the browser test: %v (install Debian's chromium package to run it)", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), browserLimit)
+	t.Cleanup(cancel)
+
+	profile := t.TempDir() // created before the browser starts, so removed after it stops
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the tests run as root
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(800, 720),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancelAlloc) // stops the browser and waits for it
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		// Close the browser gracefully, so that it stops its child
+		// processes before the profile directory is removed.
+		if err := chromedp.Cancel(browser); err != nil {
+			t.Logf("close %s: %v", chromiumPath, err)
+		}
+		cancelBrowser()
+	})
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	return browser
+}
+
+// TestConsentShownByTheHostInBrowser is TestConsentShownByTheHost with the
+// person in headless Chromium: the host opens the consent page it was asked
+// to show in a tab, and the person clicks Approve.
+func TestConsentShownByTheHostInBrowser(t *testing.T) {
+	browser := startBrowser(t)
+	runConsentShownByTheHost(t, func(_ context.Context, consentURL string) error {
+		tab, closeTab := chromedp.NewContext(browser)
+		defer closeTab()
+		resp, err := chromedp.RunResponse(tab, chromedp.Navigate(consentURL))
+		if err != nil {
+			return fmt.Errorf("open the consent page: %w", err)
+		}
+		if resp.Status != 200 {
+			return fmt.Errorf("consent page: HTTP %d", resp.Status)
+		}
+		if _, err := chromedp.RunResponse(tab, chromedp.Click(chromedp.ID("approve"))); err != nil {
+			return fmt.Errorf("click Approve: %w", err)
+		}
+		result, err := chromedp.Run(tab, chromedp.Text(chromedp.ID("result")))
+		if err != nil {
+			return fmt.Errorf("no #result after Approve: %w", err)
+		}
+		if result != "Connected" {
+			return fmt.Errorf("#result reads %q, want Connected", result)
+		}
+		return nil
+	})
 }

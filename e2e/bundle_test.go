@@ -184,10 +184,10 @@ func TestBundleLaunch(t *testing.T) {
 		wantURL    string
 		wantTools  []string
 	}{
-		{"key only", `{"api_key":"sk_test_BUNDLE"}`, []string{"stdio", "--read-only=false"}, "", allToolNames()},
-		{"empty API URL", `{"api_key":"sk_test_BUNDLE","api_url":""}`, []string{"stdio", "--read-only=false"}, "", allToolNames()},
-		{"read-only", `{"api_key":"sk_test_BUNDLE","read_only":true}`, []string{"stdio", "--read-only=true"}, "", readOnlyToolNames()},
-		{"API URL set", `{"api_key":"sk_test_BUNDLE","api_url":"http://127.0.0.1:9"}`, []string{"stdio", "--read-only=false"}, "http://127.0.0.1:9", allToolNames()},
+		{"key only", `{"api_key":"sk_test_BUNDLE_KEY_1"}`, []string{"stdio", "--read-only=false"}, "", allToolNames()},
+		{"empty API URL", `{"api_key":"sk_test_BUNDLE_KEY_1","api_url":""}`, []string{"stdio", "--read-only=false"}, "", allToolNames()},
+		{"read-only", `{"api_key":"sk_test_BUNDLE_KEY_1","read_only":true}`, []string{"stdio", "--read-only=true"}, "", readOnlyToolNames()},
+		{"API URL set", `{"api_key":"sk_test_BUNDLE_KEY_1","api_url":"http://127.0.0.1:9"}`, []string{"stdio", "--read-only=false"}, "http://127.0.0.1:9", allToolNames()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +206,7 @@ func TestBundleLaunch(t *testing.T) {
 			if lc.Command != filepath.Join(unpacked, "server", "alfe-mcp") || !slices.Equal(lc.Args, tt.wantArgs) {
 				t.Errorf("launch %q %q, want %q %q", lc.Command, lc.Args, filepath.Join(unpacked, "server", "alfe-mcp"), tt.wantArgs)
 			}
-			if lc.Env["ALFE_API_KEY"] != "sk_test_BUNDLE" || lc.Env["ALFE_API_URL"] != tt.wantURL {
+			if lc.Env["ALFE_API_KEY"] != "sk_test_BUNDLE_KEY_1" || lc.Env["ALFE_API_URL"] != tt.wantURL {
 				t.Errorf("launch env %q", lc.Env)
 			}
 			env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}

@@ -15,7 +15,8 @@ import (
 )
 
 // TestResourceLists: resources/list and resources/templates/list name the
-// three JSON views.
+// three JSON views, and resources/list the config resource of each
+// integration the sandbox has installed (github and memory).
 func TestResourceLists(t *testing.T) {
 	forEachEra(t, func(t *testing.T, e era) {
 		c := newStack(t, sandbox.Options{}).connect(t, e)
@@ -30,7 +31,8 @@ func TestResourceLists(t *testing.T) {
 		for _, r := range list.Resources {
 			got[r.URI] = r.MIMEType
 		}
-		want := map[string]string{"alfe://integrations": "application/json", "alfe://registry": "application/json"}
+		want := map[string]string{"alfe://integrations": "application/json", "alfe://registry": "application/json",
+			"alfe://integrations/github/config": "application/json", "alfe://integrations/memory/config": "application/json"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("resources/list: %v, want %v", got, want)
 		}

@@ -17,7 +17,7 @@ func (in ListIntegrationsInput) Validate() error { return in.Status.check() }
 
 // GetRegistryInput is the input of get_registry.
 type GetRegistryInput struct {
-	Query Query `json:"query,omitempty" jsonschema_description:"Text to find in id, name, description or category (any case)."`
+	Query Query `json:"query,omitempty" jsonschema_description:"Matches id, name, description or category (any case)."`
 }
 
 // Validate checks the arguments.
@@ -27,7 +27,7 @@ func (in GetRegistryInput) Validate() error { return in.Query.check() }
 type InstallIntegrationInput struct {
 	IntegrationID ID      `json:"integrationId" jsonschema_description:"Id from get_registry, e.g. github."`
 	Version       Version `json:"version,omitempty" jsonschema_description:"e.g. 1.0.3; omit for the latest."`
-	Config        Config  `json:"config,omitempty" jsonschema_description:"Initial settings, a JSON object (at most {maxBytes})."`
+	Config        Config  `json:"config,omitempty" jsonschema_description:"Initial settings (at most {maxBytes})."`
 }
 
 // Validate checks the arguments.
@@ -49,7 +49,7 @@ func (in GetIntegrationConfigInput) Validate() error { return in.IntegrationID.c
 // UpdateIntegrationConfigInput is the input of update_integration_config.
 type UpdateIntegrationConfigInput struct {
 	IntegrationID ID     `json:"integrationId" jsonschema_description:"Id from list_integrations, e.g. github."`
-	Config        Config `json:"config" jsonschema_description:"Only the fields to set, a JSON object (at most {maxBytes}), e.g. {\"defaultBranch\":\"develop\"}."`
+	Config        Config `json:"config" jsonschema_description:"Only the fields to set (at most {maxBytes}), e.g. {\"defaultBranch\":\"develop\"}."`
 }
 
 // Validate checks the arguments.
@@ -73,8 +73,8 @@ func (in RemoveIntegrationInput) Validate() error { return in.IntegrationID.chec
 
 // GetOAuthURLInput is the input of get_oauth_url.
 type GetOAuthURLInput struct {
-	Provider ID     `json:"provider" jsonschema_description:"e.g. github, google, slack (see the registry entry)."`
-	Scopes   Scopes `json:"scopes,omitempty" jsonschema_description:"e.g. [\"repo\"]; no commas or spaces in one. Omit for the defaults."`
+	Provider ID     `json:"provider" jsonschema_description:"e.g. github (see the registry entry)."`
+	Scopes   Scopes `json:"scopes,omitempty" jsonschema_description:"e.g. [\"repo\"], no commas or spaces; omit for the defaults."`
 }
 
 // Validate checks the arguments.
@@ -88,7 +88,7 @@ func (in GetOAuthURLInput) Validate() error {
 // GetOAuthStatusInput is the input of get_oauth_status.
 type GetOAuthStatusInput struct {
 	Provider    ID          `json:"provider" jsonschema_description:"OAuth provider, e.g. github."`
-	WaitSeconds WaitSeconds `json:"waitSeconds,omitempty" jsonschema_description:"Seconds ({minimum} to {maximum}) to wait for the account to connect; 0: check once."`
+	WaitSeconds WaitSeconds `json:"waitSeconds,omitempty" jsonschema_description:"Seconds ({minimum} to {maximum}) to wait for the connection; 0: check once."`
 }
 
 // Validate checks the arguments.

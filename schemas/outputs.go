@@ -48,12 +48,31 @@ type IntegrationConfigOutput = apiclient.IntegrationConfig
 
 // RemoveIntegrationOutput is the output of remove_integration.
 type RemoveIntegrationOutput struct {
-	IntegrationID string `json:"integrationId" jsonschema_description:"The integration's id."`
-	Removed       bool   `json:"removed" jsonschema_description:"True: no longer installed, its tools off."`
+	IntegrationID string `json:"integrationId" jsonschema_description:"Its id."`
+	Removed       bool   `json:"removed" jsonschema_description:"True once removed."`
 }
 
-// OAuthURLOutput is the output of get_oauth_url.
-type OAuthURLOutput = apiclient.OAuthURL
+// OAuthURLOutput is the output of get_oauth_url: what became of the
+// consent page. When the host showed the page to the person itself (MCP
+// URL-mode elicitation) the URL is not in the output, so that it never
+// passes through the model; otherwise (status link) it is.
+type OAuthURLOutput struct {
+	Status    ConsentStatus `json:"status" jsonschema:"enum=link,enum=shown,enum=connected,enum=declined,enum=cancelled" jsonschema_description:"link: give url to the person; shown: page shown, not yet connected; connected: done; declined, cancelled: ask before retrying."`
+	URL       string        `json:"url,omitempty" jsonschema_description:"Consent page (status link only)."`
+	ExpiresIn int64         `json:"expiresIn,omitempty" jsonschema_description:"Seconds until it expires."`
+}
+
+// ConsentStatus is what became of a consent page (get_oauth_url's status).
+type ConsentStatus string
+
+// The consent statuses.
+const (
+	ConsentLink      ConsentStatus = "link"      // the URL is in the result, for the model to give the person
+	ConsentShown     ConsentStatus = "shown"     // the host showed the page; the account is not connected yet
+	ConsentConnected ConsentStatus = "connected" // the host showed the page, and the account is connected
+	ConsentDeclined  ConsentStatus = "declined"  // the person declined to open the page
+	ConsentCancelled ConsentStatus = "cancelled" // the person dismissed the request
+)
 
 // OAuthStatusOutput is the output of get_oauth_status.
 type OAuthStatusOutput = apiclient.OAuthStatus
@@ -77,11 +96,11 @@ func RecordDescriptions() map[reflect.Type]map[string]string {
 		},
 		reflect.TypeFor[apiclient.RegistryEntryFields](): {
 			"id":            "Id for install_integration.",
-			"integrationId": "The id, if named so.",
+			"integrationId": "Alias of id.",
 			"name":          "Display name.",
 			"description":   "What it does.",
 			"category":      "e.g. developer.",
-			"version":       "Latest version.",
+			"version":       "Latest.",
 		},
 		reflect.TypeFor[apiclient.IntegrationConfigFields](): {
 			"integrationId": "Integration id.",

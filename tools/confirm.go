@@ -129,29 +129,39 @@ func (k stateKey) sign(id string, expires time.Time) string {
 }
 
 func (k stateKey) verify(state, id string, now time.Time) error {
+	got, err := k.open(state, now)
+	if err != nil {
+		return err
+	}
+	if got != id {
+		return fmt.Errorf("it was issued for '%s'", got)
+	}
+	return nil
+}
+
+// open returns the id a state was signed for, or why it cannot be used:
+// malformed, not signed with k, or expired at now.
+func (k stateKey) open(state string, now time.Time) (string, error) {
 	enc, sig, ok := strings.Cut(state, ".")
 	if !ok {
-		return errors.New("malformed state")
+		return "", errors.New("malformed state")
 	}
 	got, err := base64.RawURLEncoding.DecodeString(sig)
 	if err != nil || !hmac.Equal(got, k.mac(enc)) {
-		return errors.New("the state's signature does not match")
+		return "", errors.New("the state's signature does not match")
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {
-		return errors.New("malformed state")
+		return "", errors.New("malformed state")
 	}
 	var st confirmState
 	if err := json.Unmarshal(payload, &st); err != nil {
-		return errors.New("malformed state")
-	}
-	if st.ID != id {
-		return fmt.Errorf("it was issued for '%s'", st.ID)
+		return "", errors.New("malformed state")
 	}
 	if now.Unix() > st.Expires {
-		return errors.New("it expired")
+		return "", errors.New("it expired")
 	}
-	return nil
+	return st.ID, nil
 }
 
 func (k stateKey) mac(s string) []byte {

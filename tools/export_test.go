@@ -28,3 +28,15 @@ func AddPanickingToolForTest(s *server.MCPServer, opts Options) {
 // count adds one to m[key]; it panics when m is nil, as a handler's bug
 // would.
 func count(m map[string]int, key string) { m[key]++ }
+
+// NewServerForTest is NewServer, which also returns a function that counts
+// the server's subscribers and the URIs they subscribed to; changed, when
+// not nil, runs after each change of that record.
+func NewServerForTest(opts Options, changed func()) (*server.MCPServer, func() (subscribers, uris int), error) {
+	s, subs, err := newServer(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	subs.onChange = changed
+	return s, subs.len, nil
+}

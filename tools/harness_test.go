@@ -84,6 +84,10 @@ type fixture struct {
 	// (its connections), which useAPI's clients share.
 	api atomic.Pointer[apiclient.Client]
 	hc  *http.Client
+	// subscriptions counts the server's subscribers and their URIs, and
+	// subscribed changes when they do.
+	subscriptions func() (subscribers, uris int)
+	subscribed    testutil.Changes
 }
 
 // serverOptions adjust a fixture: the API client's timeout and options,
@@ -113,11 +117,11 @@ func newFixture(t *testing.T, upstream string, so serverOptions) *fixture {
 	if so.tools != nil {
 		so.tools(&opts)
 	}
-	srv, err := tools.NewServer(opts)
+	srv, subs, err := tools.NewServerForTest(opts, f.subscribed.Changed)
 	if err != nil {
 		t.Fatalf("tools.NewServer: %v", err)
 	}
-	f.opts, f.srv = opts, srv
+	f.opts, f.srv, f.subscriptions = opts, srv, subs
 	return f
 }
 

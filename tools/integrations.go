@@ -25,8 +25,8 @@ func integrationTools() []Tool {
 
 func listIntegrations() Tool {
 	t := define("list_integrations", "List installed integrations",
-		"List this Alfe agent's installed integrations, with status, version and config; status filters. "+
-			"Use it first. Returns {integrations: [...]}; next, get_integration_config (settings) or get_registry (new ones).",
+		"List this agent's installed integrations with status, version and config; status filters. "+
+			"Use it first. Returns {integrations: [...]}; next get_integration_config or get_registry.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.ListIntegrationsInput) (schemas.ListIntegrationsOutput, error) {
 			list, err := call.Client.ListIntegrations(ctx)
@@ -51,7 +51,7 @@ func listIntegrations() Tool {
 func getRegistry() Tool {
 	t := define("get_registry", "Browse the integration registry",
 		"List the integrations this agent can install; query searches. "+
-			"Use it to find the id of one the user asks for. Returns {integrations: [...]}; next, install_integration with its id.",
+			"Find the id of one the user asks for. Returns {integrations: [...]}; next install_integration with its id.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetRegistryInput) (schemas.GetRegistryOutput, error) {
 			reg, err := call.Client.GetRegistry(ctx)
@@ -87,7 +87,7 @@ func registryMatches(e apiclient.RegistryEntryFields, q string) bool {
 func installIntegration() Tool {
 	return define("install_integration", "Install an integration",
 		"Install a registry integration on this agent, optionally at a version with initial config; contacts no external service. "+
-			"Returns the install record. If it connects an account (status pending, or an OAuth provider in the registry), next get_oauth_url, then get_oauth_status.",
+			"Returns the install record; if it connects an account (status pending, or an OAuth provider), next get_oauth_url.",
 		Hints{OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.InstallIntegrationInput) (schemas.IntegrationOutput, error) {
 			id := string(in.IntegrationID)
@@ -99,6 +99,7 @@ func installIntegration() Tool {
 			if err != nil {
 				return rec, installError(err, id)
 			}
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
 			return rec, nil
 		})
 }
@@ -122,7 +123,7 @@ func installError(err error, id string) error {
 
 func getIntegrationConfig() Tool {
 	return define("get_integration_config", "Read an integration's config",
-		"Read an installed integration's settings: to answer questions about them, and before update_integration_config. "+
+		"Read an installed integration's settings, to answer questions about them or before update_integration_config. "+
 			"Returns {integrationId, config}.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetIntegrationConfigInput) (schemas.IntegrationConfigOutput, error) {
@@ -140,14 +141,18 @@ func updateIntegrationConfig() Tool {
 		func(ctx context.Context, call *Call, in schemas.UpdateIntegrationConfigInput) (schemas.IntegrationOutput, error) {
 			id := string(in.IntegrationID)
 			rec, err := call.Client.UpdateIntegrationConfig(ctx, id, in.Config)
-			return rec, notInstalled(err, id)
+			if err != nil {
+				return rec, notInstalled(err, id)
+			}
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI, configURI(id)}})
+			return rec, nil
 		})
 }
 
 func removeIntegration() Tool {
 	return define("remove_integration", "Remove an integration",
-		"Remove an installed integration from this agent: its tools turn off, its setup is cleaned up. "+
-			"Only when the user asked (who may be asked to confirm by typing the id). Returns {integrationId, removed: true}.",
+		"Remove an installed integration: its tools turn off and its setup is cleaned up. "+
+			"Only when the user asked; they may be asked to confirm by typing the id. Returns {integrationId, removed: true}.",
 		Hints{Destructive: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.RemoveIntegrationInput) (schemas.RemoveIntegrationOutput, error) {
 			id := string(in.IntegrationID)
@@ -157,6 +162,7 @@ func removeIntegration() Tool {
 			if err := call.Client.RemoveIntegration(ctx, id); err != nil {
 				return schemas.RemoveIntegrationOutput{}, notInstalled(err, id)
 			}
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI, configURI(id)}, listChanged: true})
 			return schemas.RemoveIntegrationOutput{IntegrationID: id, Removed: true}, nil
 		})
 }

@@ -21,51 +21,54 @@ func oauthTools() []Tool { return []Tool{getOAuthURL(), getOAuthStatus()} }
 
 func getOAuthURL() Tool {
 	return define("get_oauth_url", "Start connecting an account",
-		"Start connecting an OAuth integration's account: returns a consent URL (valid expiresIn seconds) for a person to open and approve. "+
-			"Give it to the user, then call get_oauth_status with waitSeconds.",
-		Hints{OpenWorld: true},
-		func(ctx context.Context, call *Call, in schemas.GetOAuthURLInput) (schemas.OAuthURLOutput, error) {
-			out, err := call.Client.GetOAuthURL(ctx, string(in.Provider), in.Scopes)
-			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
-				return out, failf(err, "the Alfe API refused to start OAuth for provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
-			}
-			return out, err
-		})
+		"Start connecting an OAuth integration's account. A client that can shows the consent page itself and the call waits; "+
+			"otherwise give the person the result's url (valid expiresIn seconds). "+
+			"Then, for status link or shown, call get_oauth_status with waitSeconds.",
+		Hints{OpenWorld: true}, getOAuthURLHandler)
 }
 
 func getOAuthStatus() Tool {
 	return define("get_oauth_status", "Check an account connection",
 		"Check whether this agent's account with an OAuth provider is connected; waitSeconds (up to "+strconv.Itoa(schemas.MaxWaitSeconds)+") waits for it. "+
-			"Returns {provider, connected}; if not yet, call again to keep waiting.",
+			"Returns {provider, connected}; if not, call again to wait more.",
 		Hints{ReadOnly: true, Idempotent: true, OpenWorld: true},
 		func(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (schemas.OAuthStatusOutput, error) {
-			return waitForConnection(ctx, call, in)
+			status, stop, err := waitForConnection(ctx, call, in)
+			if stop {
+				return status, stoppedWaiting(call, status)
+			}
+			return status, err
 		})
 }
 
 // waitForConnection polls the status about once per poll interval until the
-// account is connected, the wait is over, or the call is cancelled. It sends
-// notifications/progress while waiting when the client asked for progress.
-func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (apiclient.OAuthStatus, error) {
+// account is connected, the wait is over, the call is cancelled (ctx's
+// error), or the server stops waiting (Options.StopWaiting: stop is true,
+// with the last status read). It sends notifications/progress while
+// waiting when the client asked for progress.
+func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatusInput) (status apiclient.OAuthStatus, stop bool, err error) {
 	wait := time.Duration(in.WaitSeconds) * time.Second
 	deadline := time.Now().Add(wait)
 	progress := progressReporter(ctx, call.Request, float64(in.WaitSeconds))
 	interval := call.deps.PollInterval
 
 	for step := 0; ; step++ {
-		status, err := call.Client.GetOAuthStatus(ctx, string(in.Provider))
+		status, err = call.Client.GetOAuthStatus(ctx, string(in.Provider))
 		if err != nil {
 			if apiErr, ok := asAPIError(err); ok && (apiErr.StatusCode == 400 || apiErr.StatusCode == 404) {
-				return status, failf(err, "the Alfe API does not know provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
+				return status, false, failf(err, "the Alfe API does not know provider '%s' (%s); check the provider in the integration's get_registry entry.", in.Provider, upstreamDetail(apiErr))
 			}
-			return status, err
+			return status, false, err
+		}
+		if status.Fields.Connected {
+			call.deps.subs.changed(ctx, call, change{uris: []string{integrationsURI}})
 		}
 		left := time.Until(deadline)
 		if status.Fields.Connected || left <= 0 {
-			return status, nil
+			return status, false, nil
 		}
 		if stopped(call.deps.StopWaiting) {
-			return status, stoppedWaiting(call, status)
+			return status, true, nil
 		}
 		elapsed := wait - left
 		progress(elapsed.Seconds(), fmt.Sprintf("waiting for the %s account to be connected (%d of %d s)", in.Provider, int(elapsed.Seconds()), in.WaitSeconds))
@@ -74,10 +77,10 @@ func waitForConnection(ctx context.Context, call *Call, in schemas.GetOAuthStatu
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return status, ctx.Err()
+			return status, false, ctx.Err()
 		case <-call.deps.StopWaiting: // nil: never
 			timer.Stop()
-			return status, stoppedWaiting(call, status)
+			return status, true, nil
 		case <-timer.C:
 		}
 	}

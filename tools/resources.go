@@ -29,8 +29,9 @@ func resources(opts *Options) []server.ServerResource {
 		{
 			Resource: mcp.NewResource(integrationsURI, "installed_integrations",
 				mcp.WithResourceTitle("Installed integrations"),
-				mcp.WithResourceDescription("The integrations installed on this Alfe agent, as list_integrations returns them: {integrations: [...]}."),
-				mcp.WithMIMEType(jsonMIME)),
+				mcp.WithResourceDescription("The integrations installed on this Alfe agent, as list_integrations returns them: {integrations: [...]}. Subscribable."),
+				mcp.WithMIMEType(jsonMIME),
+				mcp.WithResourceIcons(icons("integrations")...)),
 			Handler: readJSON(opts, func(ctx context.Context, call *Call, _ mcp.ReadResourceRequest) (any, error) {
 				list, err := call.Client.ListIntegrations(ctx)
 				return schemas.ListIntegrationsOutput{Integrations: list}, err
@@ -40,11 +41,50 @@ func resources(opts *Options) []server.ServerResource {
 			Resource: mcp.NewResource(registryURI, "integration_registry",
 				mcp.WithResourceTitle("Integration registry"),
 				mcp.WithResourceDescription("The integrations this agent can install, as get_registry returns them: {integrations: [...]}."),
-				mcp.WithMIMEType(jsonMIME)),
+				mcp.WithMIMEType(jsonMIME),
+				mcp.WithResourceIcons(icons("registry")...)),
 			Handler: readJSON(opts, func(ctx context.Context, call *Call, _ mcp.ReadResourceRequest) (any, error) {
 				return call.Client.GetRegistry(ctx)
 			}),
 		},
+	}
+}
+
+// configDescription describes an integration's config resource.
+const configDescription = "The configuration of one installed integration, as get_integration_config returns it: {integrationId, config}. Subscribable."
+
+// listConfigResources is a hook of resources/list (mcp-go lists only the
+// static resources): it adds the config resource of each integration
+// installed on the agent of the request's key, on the last page, so that a
+// host can show them and subscribe to them, and so that an install or a
+// removal changes the list (subscriptions.go). When the installed
+// integrations cannot be read, the list goes without them (logged).
+func listConfigResources(opts *Options) server.OnAfterListResourcesFunc {
+	return func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest, res *mcp.ListResourcesResult) {
+		if res == nil || res.NextCursor != "" {
+			return
+		}
+		client, err := opts.Client(ctx)
+		if err != nil {
+			return
+		}
+		list, err := client.ListIntegrations(ctx)
+		if err != nil {
+			opts.Logger.Warn("resources/list without the config resources: the installed integrations could not be read", "err", Explain(err))
+			return
+		}
+		ic := icons("config")
+		for _, in := range list {
+			id := in.Fields.IntegrationID
+			if (schemas.GetIntegrationConfigInput{IntegrationID: schemas.ID(id)}).Validate() != nil {
+				continue
+			}
+			res.Resources = append(res.Resources, mcp.NewResource(configURI(id), "integration_config_"+id,
+				mcp.WithResourceTitle("Config of "+id),
+				mcp.WithResourceDescription(configDescription),
+				mcp.WithMIMEType(jsonMIME),
+				mcp.WithResourceIcons(ic...)))
+		}
 	}
 }
 
@@ -53,8 +93,9 @@ func resourceTemplates(opts *Options) []server.ServerResourceTemplate {
 	return []server.ServerResourceTemplate{{
 		Template: mcp.NewResourceTemplate(configURITemplate, "integration_config",
 			mcp.WithTemplateTitle("Integration config"),
-			mcp.WithTemplateDescription("The configuration of one installed integration, as get_integration_config returns it: {integrationId, config}."),
-			mcp.WithTemplateMIMEType(jsonMIME)),
+			mcp.WithTemplateDescription(configDescription),
+			mcp.WithTemplateMIMEType(jsonMIME),
+			mcp.WithTemplateIcons(icons("config")...)),
 		Handler: server.ResourceTemplateHandlerFunc(readJSON(opts, func(ctx context.Context, call *Call, req mcp.ReadResourceRequest) (any, error) {
 			id := templateArg(req.Params.Arguments["integrationId"])
 			if err := (schemas.GetIntegrationConfigInput{IntegrationID: schemas.ID(id)}).Validate(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
@@ -80,8 +81,14 @@ type Options struct {
 	// latency, and the calls in flight (see internal/metrics); nil collects
 	// nothing.
 	Metrics *metrics.Metrics
+	// MaxSubscriptions caps the resource URIs one session (or one
+	// 2026-07-28 subscriptions/listen stream) is recorded as subscribed to
+	// (subscriptions.go); past it, a subscription is acknowledged but not
+	// recorded, and a warning logged (default DefaultMaxSubscriptions).
+	MaxSubscriptions int
 
-	signer stateKey // ConfirmKey, or the random key that stands for it
+	signer stateKey       // ConfirmKey, or the random key that stands for it
+	subs   *subscriptions // who hears of the changes made through the server
 }
 
 // Select returns the tools of the catalogue that opts enable. An unknown
@@ -119,15 +126,29 @@ func selectFrom(all []Tool, opts Options) ([]Tool, error) {
 
 // instructions tell a model how the tools fit together.
 const instructions = "Manage this Alfe agent's integrations. Typical flow: list_integrations to see what is installed; " +
-	"get_registry to find an integration; install_integration; if it connects an account, get_oauth_url, give the URL to the user, " +
-	"then get_oauth_status with waitSeconds until connected. Read and change settings with get_integration_config and update_integration_config."
+	"get_registry to find an integration; install_integration; if it connects an account, get_oauth_url: the client may show the consent page itself; " +
+	"if the result's status is link, give the url to the user; unless connected, then get_oauth_status with waitSeconds until connected. " +
+	"Read and change settings with get_integration_config and update_integration_config."
+
+// The server's name and title, as clients see them.
+const (
+	serverName  = "alfe-mcp"
+	serverTitle = "Alfe integrations"
+)
 
 // NewServer returns an MCP server with the enabled tools registered, a
 // recovery middleware that turns panics into isError results, and one log
 // line per tool call.
 func NewServer(opts Options) (*server.MCPServer, error) {
+	s, _, err := newServer(opts)
+	return s, err
+}
+
+// newServer is NewServer, which also returns the server's record of its
+// subscribers.
+func newServer(opts Options) (*server.MCPServer, *subscriptions, error) {
 	if opts.Client == nil {
-		return nil, fmt.Errorf("tools: Options.Client is required")
+		return nil, nil, fmt.Errorf("tools: Options.Client is required")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -144,22 +165,35 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	if opts.ElicitationTimeout <= 0 {
 		opts.ElicitationTimeout = DefaultElicitationTimeout
 	}
+	if opts.MaxSubscriptions <= 0 {
+		opts.MaxSubscriptions = DefaultMaxSubscriptions
+	}
 	enabled, err := Select(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if opts.signer, err = newStateKey(opts.ConfirmKey); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	s := server.NewMCPServer("alfe-mcp", opts.Version,
-		server.WithTitle("Alfe integrations"),
+	opts.subs = newSubscriptions(&opts)
+	hooks := opts.subs.hooks()
+	hooks.AddAfterListResources(listConfigResources(&opts))
+	hooks.AddOnSuccess(leanServerInfo(mcp.Implementation{Name: serverName, Version: opts.Version, Title: serverTitle}))
+	s := server.NewMCPServer(serverName, opts.Version,
+		server.WithTitle(serverTitle),
+		server.WithIcons(icons("alfe")...),
 		server.WithInstructions(instructions),
 		server.WithToolCapabilities(false),
 		// No server.WithElicitation: it lists elicitation among the
 		// server's capabilities, which the specification defines for
 		// clients only. Asking the user needs no option (elicit.go).
-		server.WithResourceCapabilities(false, false),
+		// Subscriptions and list changes: subscriptions.go.
+		server.WithResourceCapabilities(true, true),
 		server.WithPromptCapabilities(false),
+		server.WithCompletions(),
+		server.WithPromptCompletionProvider(completions{&opts}),
+		server.WithResourceCompletionProvider(completions{&opts}),
+		server.WithHooks(hooks),
 		server.WithToolHandlerMiddleware(countCalls(opts.Metrics)),
 		server.WithToolHandlerMiddleware(logCalls(opts.Logger)),
 		server.WithToolHandlerMiddleware(recoverPanics(opts.Logger)),
@@ -172,7 +206,8 @@ func NewServer(opts Options) (*server.MCPServer, error) {
 	s.AddResources(resources(&opts)...)
 	s.AddResourceTemplates(resourceTemplates(&opts)...)
 	s.AddPrompts(prompts()...)
-	return s, nil
+	opts.subs.srv = s
+	return s, opts.subs, nil
 }
 
 // ListJSON returns {"tools": [...]} exactly as tools/list returns it for a

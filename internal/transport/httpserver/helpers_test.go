@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/server"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
@@ -77,6 +78,8 @@ type setup struct {
 	wrap func(net.Listener) net.Listener
 	// apiURL, when set, is the Alfe API instead of the recorder.
 	apiURL string
+	// hooks, when set, adds hooks to the server's, after the tools' own.
+	hooks func(*server.Hooks)
 	// unregistering, when set, runs in mcp-go's unregister hook of every
 	// session, after the transport's own hook: the session has left the
 	// transport's table, and mcp-go still knows it until this returns.
@@ -115,6 +118,9 @@ func startServerWith(t *testing.T, s setup) *testServer {
 	srv, err := tools.NewServer(to)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.hooks != nil {
+		s.hooks(srv.GetHooks())
 	}
 	s.opts.Logger, s.run.Logger, s.opts.Metrics, s.run.Metrics = logger, logger, s.metrics, s.metrics
 	h, err := New(srv, s.opts)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -32,6 +33,10 @@ type streamableTransport struct {
 	calls       atomic.Int64 // requests in flight other than listening streams
 	cancels     *sessionCancellations
 	logger      *slog.Logger
+	// deliveries are the transport.Deliveries of the live legacy sessions,
+	// by id: a notification of a session's call may go out on the POST of
+	// the call or on the session's GET stream.
+	deliveries sync.Map
 }
 
 func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless bool, h *Handler, limits Limits, logger *slog.Logger) *streamableTransport {
@@ -62,6 +67,7 @@ func newStreamableTransport(srv *server.MCPServer, keys keyPolicy, stateless boo
 		t.sessions.opened = func(string) { h.metrics.SessionOpened(Streamable.String()) }
 		t.sessions.ended = func(string) { h.metrics.SessionClosed(Streamable.String()) }
 		onSessionEnd(srv, t.sessions.end)
+		onSessionEnd(srv, func(id string) { t.deliveries.Delete(id) })
 		opts = append(opts,
 			server.WithSessionIdManagerResolver(t.sessions),
 			server.WithSessionIdleTTL(limits.SessionIdleTimeout))
@@ -114,6 +120,12 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		t.calls.Add(1)
 		defer t.calls.Add(-1)
 	}
+	if d := t.deliveriesOf(r, msg, fp); d != nil {
+		w = &deliveryWriter{ResponseWriter: w, d: d}
+		ctx, written := transport.WithAfterResponse(transport.WithDeliveries(r.Context(), d))
+		defer written() // mcp-go has written the response when ServeHTTP returns
+		r = r.WithContext(ctx)
+	}
 	if t.stateless {
 		t.mcp.ServeHTTP(w, r)
 		return
@@ -162,6 +174,31 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		r = r.WithContext(context.WithValue(r.Context(), reservationKey{}, res))
 	}
 	t.mcp.ServeHTTP(w, r)
+}
+
+// deliveriesOf returns the transport.Deliveries whose writes r's reply
+// reports (r is of the key whose fingerprint is key), or nil: a tool call may wait until a notification it sent is
+// written before it returns, since mcp-go may drop one still in flight
+// when the response goes out. A 2026-07-28 or stateless call's
+// notifications go out on its own POST; a legacy session's on the POST of
+// the call or on the session's GET stream, which share the session's.
+func (t *streamableTransport) deliveriesOf(r *http.Request, msg posted, key fingerprint) *transport.Deliveries {
+	call := r.Method == http.MethodPost && msg.method == string(mcp.MethodToolsCall)
+	id := r.Header.Get(server.HeaderKeySessionID)
+	switch {
+	case t.stateless || id == "" || modernRequest(r, msg):
+		if call {
+			return &transport.Deliveries{}
+		}
+		return nil
+	case call || r.Method == http.MethodGet:
+		if !t.sessions.use(id, key) {
+			return nil // refused below
+		}
+		d, _ := t.deliveries.LoadOrStore(id, &transport.Deliveries{})
+		return d.(*transport.Deliveries)
+	}
+	return nil
 }
 
 // listeningKind returns the kind of stream r opens if it only listens (a

@@ -1,6 +1,10 @@
 package httpserver
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/alfe-mcp/alfe-mcp/internal/transport"
+)
 
 // statusWriter records the status of a response. It keeps the writer's
 // optional interfaces that mcp-go relies on: Flush (SSE streams) and Unwrap
@@ -49,3 +53,29 @@ func (w *statusWriter) code() int {
 	}
 	return w.status
 }
+
+// deliveryWriter reports each write of a reply to its request's
+// Deliveries, after the write (see transport.Deliveries). mcp-go writes
+// each SSE event with one Write.
+type deliveryWriter struct {
+	http.ResponseWriter
+	d *transport.Deliveries
+}
+
+func (w *deliveryWriter) Write(p []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(p)
+	if err == nil {
+		w.d.Written(p)
+	}
+	return n, err
+}
+
+// Flush sends buffered data to the client; SSE needs it.
+func (w *deliveryWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *deliveryWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

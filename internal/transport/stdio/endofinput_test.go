@@ -80,3 +80,26 @@ func TestEndOfInputBoundsOtherCalls(t *testing.T) {
 	}
 	done <- nil // for the cleanup
 }
+
+// A 2026-07-28 subscriptions/listen stream responds only when it ends: the
+// end of input ends it, and Serve returns without waiting for it (the drain
+// timeout here is an hour).
+func TestEndOfInputEndsListen(t *testing.T) {
+	up := testutil.NewRecorder(t)
+	_, _, in, out, done := stdioServer(t, up.URL, time.Hour)
+	writeLines(t, in, `{"jsonrpc":"2.0","id":"listen","method":"subscriptions/listen","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientInfo":{"name":"t","version":"1"},"io.modelcontextprotocol/clientCapabilities":{}},"notifications":{"resourcesListChanged":true}}}`)
+	for out.Scan() {
+		if strings.Contains(out.Text(), "notifications/subscriptions/acknowledged") {
+			break
+		}
+	}
+	in.Close()
+	go func() {
+		for out.Scan() {
+		}
+	}()
+	if err := <-done; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	done <- nil // for the cleanup
+}

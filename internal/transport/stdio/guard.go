@@ -174,8 +174,8 @@ func inspect(line []byte) message {
 	return out
 }
 
-// track notes a request's id as pending and forgets a cancelled one, whose
-// response is then dropped.
+// track notes a request's id as pending (but a subscriptions/listen's)
+// and forgets a cancelled one, whose response is then dropped.
 func (g *requestGuard) track(m message) {
 	switch {
 	case m.cancelled != "":
@@ -189,7 +189,9 @@ func (g *requestGuard) track(m message) {
 		if g.cancels != nil {
 			g.cancels.Begin(m.id)
 		}
-		if g.pending != nil {
+		// A subscriptions/listen stream (2026-07-28) responds only once it
+		// ends, which the end of input does: the drain must not wait for it.
+		if g.pending != nil && m.method != "subscriptions/listen" {
 			g.pending.add(m.id)
 		}
 	}
