@@ -151,5 +151,7 @@ func toolOptions(cfg config.Config, client tools.ClientFunc, logger *slog.Logger
 		ReadOnly:   cfg.ReadOnly,
 		Tools:      cfg.Tools,
 		ConfirmKey: []byte(cfg.ConfirmKey),
+		// Every command's: stdio and the tools listing take the default.
+		MaxSubscriptions: cfg.MaxSubscriptionsPerSession,
 	}
 }

@@ -25,10 +25,10 @@ var update = flag.Bool("update", false, "rewrite testdata/help/*.txt from the he
 var wantFlags = map[string][]string{
 	"stdio": {"api-url", "api-key-file", "sandbox", "timeout", "retries", "read-only", "tools", "log-level", "log-format", "config"},
 	"http": {"api-url", "api-key-file", "sandbox", "timeout", "retries", "read-only", "tools", "addr", "allowed-origins", "drain-delay", "shutdown-timeout", "metrics-addr",
-		"max-connections", "max-streams-per-key", "max-inflight-per-session", "write-timeout", "session-idle-timeout", "max-sessions", "max-sessions-per-key",
+		"max-connections", "max-streams-per-key", "max-inflight-per-session", "max-subscriptions-per-session", "write-timeout", "session-idle-timeout", "max-sessions", "max-sessions-per-key",
 		"stateless", "confirm-key-file", "log-level", "log-format", "config"},
 	"sse": {"api-url", "api-key-file", "sandbox", "timeout", "retries", "read-only", "tools", "addr", "allowed-origins", "drain-delay", "shutdown-timeout", "metrics-addr",
-		"max-connections", "max-streams-per-key", "max-inflight-per-session", "write-timeout", "log-level", "log-format", "config"},
+		"max-connections", "max-streams-per-key", "max-inflight-per-session", "max-subscriptions-per-session", "write-timeout", "log-level", "log-format", "config"},
 	"call":    {"api-url", "api-key-file", "sandbox", "timeout", "retries", "read-only", "tools", "log-level", "log-format", "config"},
 	"check":   {"api-url", "api-key-file", "sandbox", "timeout", "retries", "log-level", "log-format", "config"},
 	"tools":   {"read-only", "tools", "config"},
@@ -134,15 +134,16 @@ func TestFlagRouting(t *testing.T) {
 		"log-format":       "json",
 		"config":           write("config.json", "{}"),
 		// Issue 11.
-		"drain-delay":              "1s",
-		"metrics-addr":             "127.0.0.1:0",
-		"max-connections":          "8",
-		"max-streams-per-key":      "8",
-		"max-inflight-per-session": "8",
-		"write-timeout":            "8s",
-		"session-idle-timeout":     "8m",
-		"max-sessions":             "8",
-		"max-sessions-per-key":     "8",
+		"drain-delay":                   "1s",
+		"metrics-addr":                  "127.0.0.1:0",
+		"max-connections":               "8",
+		"max-streams-per-key":           "8",
+		"max-inflight-per-session":      "8",
+		"max-subscriptions-per-session": "8",
+		"write-timeout":                 "8s",
+		"session-idle-timeout":          "8m",
+		"max-sessions":                  "8",
+		"max-sessions-per-key":          "8",
 	}
 	for _, f := range config.Flags() {
 		if _, ok := values[f.Name]; !ok {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
 	"github.com/alfe-mcp/alfe-mcp/internal/transport/httpserver"
+	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // The defaults of the flags of the HTTP transports are the transport's own:
@@ -24,6 +25,7 @@ func TestLimitDefaultsAreTheTransports(t *testing.T) {
 		{"max-sessions", cfg.MaxSessions, lim.MaxSessions},
 		{"max-sessions-per-key", cfg.MaxSessionsPerKey, lim.MaxSessionsPerKey},
 		{"shutdown-timeout", time.Duration(cfg.ShutdownTimeout), httpserver.DefaultShutdownTimeout},
+		{"max-subscriptions-per-session", cfg.MaxSubscriptionsPerSession, tools.DefaultMaxSubscriptions},
 	} {
 		if c.got != c.want {
 			t.Errorf("--%s defaults to %v in config, %v in httpserver", c.flag, c.got, c.want)

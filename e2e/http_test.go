@@ -108,6 +108,25 @@ func TestHTTPDrainsOnSIGTERM(t *testing.T) {
 	}
 }
 
+// TestHTTPSubscriptionCap: --max-subscriptions-per-session reaches the
+// subscriptions a session may hold: past it a subscription is acknowledged
+// (mcp-go's hooks cannot refuse one) but not recorded, and a warning names
+// the cap.
+func TestHTTPSubscriptionCap(t *testing.T) {
+	api := testutil.NewRecorder(t)
+	s := serve(t, api, nil, "http", "--max-subscriptions-per-session", "1")
+	cs := s.connect(t, clientKey, sdkEras[0].version) // legacy: a session
+	for _, uri := range []string{"alfe://integrations", "alfe://integrations/github/config"} {
+		if err := cs.Subscribe(t.Context(), &sdk.SubscribeParams{URI: uri}); err != nil {
+			t.Fatalf("subscribe %s: %v", uri, err)
+		}
+	}
+	line := s.waitForLog(t, `"msg":"resource subscription not recorded`, `"max":1`)
+	if !strings.Contains(line, "alfe://integrations/github/config") {
+		t.Errorf("the warning does not name the second URI: %s", line)
+	}
+}
+
 // sdkText joins the text blocks of res ("" for a nil res).
 func sdkText(res *sdk.CallToolResult) string {
 	if res == nil {

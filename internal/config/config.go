@@ -57,6 +57,11 @@ type Config struct {
 	SessionIdleTimeout    Duration `json:"sessionIdleTimeout"`    // a streamable HTTP session unused this long ends
 	MaxSessions           int      `json:"maxSessions"`           // streamable HTTP sessions live at once; past it 503
 	MaxSessionsPerKey     int      `json:"maxSessionsPerKey"`     // sessions one key holds; past it 429
+	// MaxSubscriptionsPerSession caps the resource URIs one session (or
+	// one 2026-07-28 subscriptions/listen stream) is subscribed to; past
+	// it a subscription is acknowledged but not recorded (see
+	// tools.Options.MaxSubscriptions).
+	MaxSubscriptionsPerSession int `json:"maxSubscriptionsPerSession"`
 	// ConfirmKeyFile holds a secret shared by replicas to sign the removal
 	// confirmations that clients echo back; random per process when empty.
 	ConfirmKeyFile string   `json:"confirmKeyFile"`
@@ -80,6 +85,9 @@ const (
 	DefaultSessionIdleTimeout    = 30 * time.Minute
 	DefaultMaxSessions           = 5000
 	DefaultMaxSessionsPerKey     = 500
+	// DefaultMaxSubscriptionsPerSession is tools.DefaultMaxSubscriptions
+	// (limits_test.go at the root holds the two together).
+	DefaultMaxSubscriptionsPerSession = 100
 )
 
 // MaxRetries is the most attempts --retries allows.
@@ -88,21 +96,22 @@ const MaxRetries = 10
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
-		APIURL:                apiclient.DefaultBaseURL,
-		Timeout:               Duration(apiclient.DefaultTimeout),
-		Retries:               apiclient.DefaultMaxAttempts,
-		LogLevel:              "info",
-		LogFormat:             "text",
-		Addr:                  DefaultAddr,
-		DrainDelay:            Duration(DefaultDrainDelay),
-		ShutdownTimeout:       Duration(DefaultShutdownTimeout),
-		MaxConnections:        DefaultMaxConnections,
-		MaxStreamsPerKey:      DefaultMaxStreamsPerKey,
-		MaxInflightPerSession: DefaultMaxInflightPerSession,
-		WriteTimeout:          Duration(DefaultWriteTimeout),
-		SessionIdleTimeout:    Duration(DefaultSessionIdleTimeout),
-		MaxSessions:           DefaultMaxSessions,
-		MaxSessionsPerKey:     DefaultMaxSessionsPerKey,
+		APIURL:                     apiclient.DefaultBaseURL,
+		Timeout:                    Duration(apiclient.DefaultTimeout),
+		Retries:                    apiclient.DefaultMaxAttempts,
+		LogLevel:                   "info",
+		LogFormat:                  "text",
+		Addr:                       DefaultAddr,
+		DrainDelay:                 Duration(DefaultDrainDelay),
+		ShutdownTimeout:            Duration(DefaultShutdownTimeout),
+		MaxConnections:             DefaultMaxConnections,
+		MaxStreamsPerKey:           DefaultMaxStreamsPerKey,
+		MaxInflightPerSession:      DefaultMaxInflightPerSession,
+		WriteTimeout:               Duration(DefaultWriteTimeout),
+		SessionIdleTimeout:         Duration(DefaultSessionIdleTimeout),
+		MaxSessions:                DefaultMaxSessions,
+		MaxSubscriptionsPerSession: DefaultMaxSubscriptionsPerSession,
+		MaxSessionsPerKey:          DefaultMaxSessionsPerKey,
 	}
 }
 
@@ -369,6 +378,7 @@ func (c Config) validateLimits() error {
 		{"max-inflight-per-session", c.MaxInflightPerSession},
 		{"max-sessions", c.MaxSessions},
 		{"max-sessions-per-key", c.MaxSessionsPerKey},
+		{"max-subscriptions-per-session", c.MaxSubscriptionsPerSession},
 	} {
 		if n.v < 1 {
 			return fmt.Errorf("--%s %d: use 1 or more", n.flag, n.v)

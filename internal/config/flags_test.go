@@ -87,15 +87,16 @@ func TestFlagsAndFileFieldsAreOneSetting(t *testing.T) {
 		"log-level":        {"debug", `"debug"`},
 		"log-format":       {"json", `"json"`},
 		// Issue 11: the drain, metrics and limits of the HTTP transports.
-		"drain-delay":              {"2s", `"2s"`},
-		"metrics-addr":             {"127.0.0.1:9", `"127.0.0.1:9"`},
-		"max-connections":          {"9", `9`},
-		"max-streams-per-key":      {"9", `9`},
-		"max-inflight-per-session": {"9", `9`},
-		"write-timeout":            {"9s", `"9s"`},
-		"session-idle-timeout":     {"9m", `"9m"`},
-		"max-sessions":             {"9", `9`},
-		"max-sessions-per-key":     {"9", `9`},
+		"drain-delay":                   {"2s", `"2s"`},
+		"metrics-addr":                  {"127.0.0.1:9", `"127.0.0.1:9"`},
+		"max-connections":               {"9", `9`},
+		"max-streams-per-key":           {"9", `9`},
+		"max-inflight-per-session":      {"9", `9`},
+		"max-subscriptions-per-session": {"7", `7`},
+		"write-timeout":                 {"9s", `"9s"`},
+		"session-idle-timeout":          {"9m", `"9m"`},
+		"max-sessions":                  {"9", `9`},
+		"max-sessions-per-key":          {"9", `9`},
 	}
 	for _, f := range Flags() {
 		if f.Field == "" {

@@ -17,6 +17,7 @@ func TestLoadLimitErrors(t *testing.T) {
 		{[]string{"--max-inflight-per-session", "0"}, "--max-inflight-per-session 0"},
 		{[]string{"--max-sessions", "0"}, "--max-sessions 0"},
 		{[]string{"--max-sessions-per-key", "0"}, "--max-sessions-per-key 0"},
+		{[]string{"--max-subscriptions-per-session", "0"}, "--max-subscriptions-per-session 0"},
 		{[]string{"--write-timeout", "0s"}, "--write-timeout 0s"},
 		{[]string{"--session-idle-timeout", "0s"}, "--session-idle-timeout 0s"},
 		{[]string{"--drain-delay", "-1s"}, "drain delay must not be negative"},
