@@ -42,7 +42,7 @@ func (a *app) Close() {
 
 // errNoKey is reported, with exit status 2, when a command needs a key.
 var errNoKey = fmt.Errorf("no API key. Set the %s environment variable to the agent's API key, "+
-	"or pass --api-key-file with a file that holds it (or apiKeyFile in --config)", config.EnvAPIKey)
+	"or pass --api-key-file with a file that holds it (or apiKeyFile in --config); to try alfe-mcp without an account, add --sandbox", config.EnvAPIKey)
 
 // newLogger returns the logger for cfg on stderr: coloured only when stderr
 // is a terminal and NO_COLOR is unset; the API key is redacted.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
+	"github.com/alfe-mcp/alfe-mcp/tools"
 )
 
 // runCall runs one tool through the full MCP path — an in-process client
@@ -25,11 +27,9 @@ func runCall(ctx context.Context, e env, cfg config.Config) int {
 	name, args := cfg.Args[0], json.RawMessage(`{}`)
 	if len(cfg.Args) > 1 {
 		args = json.RawMessage(cfg.Args[1])
-		var obj map[string]any
-		if err := json.Unmarshal(args, &obj); err != nil || obj == nil {
-			return e.fail(2, "the arguments of %s must be a JSON object, e.g. '{\"integrationId\":\"github\"}'", name)
-		}
 	}
+	var obj map[string]any
+	argsOK := json.Unmarshal(args, &obj) == nil && obj != nil // said once the tool is known
 
 	a, err := newApp(e, cfg)
 	if err != nil {
@@ -55,11 +55,20 @@ func runCall(ctx context.Context, e env, cfg config.Config) int {
 		return e.fail(1, "list tools: %v", err)
 	}
 	var names []string
+	var tool mcp.Tool
 	for _, t := range list.Tools {
 		names = append(names, t.Name)
+		if t.Name == name {
+			tool = t
+		}
 	}
-	if !slices.Contains(names, name) {
+	switch {
+	case !slices.Contains(names, name) && slices.Contains(tools.Names(), name):
+		return e.fail(2, "%s is not served with this configuration (read-only mode or --tools leaves it out); the tools served are: %s", name, strings.Join(names, ", "))
+	case !slices.Contains(names, name):
 		return e.fail(2, "unknown tool %q; the tools are: %s", name, strings.Join(names, ", "))
+	case !argsOK:
+		return e.fail(2, "the arguments of %s must be a JSON object (it takes %s), e.g. '{}'", name, argumentNames(tool))
 	}
 
 	req := mcp.CallToolRequest{}
@@ -110,4 +119,21 @@ func resultText(res *mcp.CallToolResult) string {
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// argumentNames lists the arguments tool takes, from its input schema as
+// tools/list gave it, or says it takes none.
+func argumentNames(tool mcp.Tool) string {
+	var def struct {
+		InputSchema struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"inputSchema"`
+	}
+	if b, err := json.Marshal(tool); err == nil {
+		_ = json.Unmarshal(b, &def)
+	}
+	if len(def.InputSchema.Properties) == 0 {
+		return "no arguments"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(def.InputSchema.Properties)), ", ")
 }

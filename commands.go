@@ -92,6 +92,9 @@ func (helpRequest) Error() string { return "help requested" }
 // flag) and loads its configuration, with the flags it takes only. A request
 // for help is a helpRequest; any other error is a message for the user,
 // which says where to read the usage.
+//
+// On an error of the configuration itself (not of its usage), the command is
+// returned with it.
 func parseCommandLine(args []string, getenv func(string) string) (cmd, config.Config, error) {
 	name := "stdio"
 	switch {
@@ -123,7 +126,7 @@ func parseCommandLine(args []string, getenv func(string) string) (cmd, config.Co
 	case errors.As(err, &usage):
 		return cmd{}, config.Config{}, fmt.Errorf("%v; run 'alfe-mcp %s --help' for its flags", err, c.name)
 	case err != nil:
-		return cmd{}, config.Config{}, err
+		return c, config.Config{}, err // the command, for run to tell check's failures apart
 	}
 	if len(cfg.Args) > c.maxArgs {
 		return cmd{}, config.Config{}, fmt.Errorf("unexpected argument %q (usage: alfe-mcp %s; run 'alfe-mcp %s --help')", cfg.Args[c.maxArgs], c.synopsis(), c.name)

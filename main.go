@@ -48,6 +48,10 @@ func run(ctx context.Context, e env) int {
 			writeHelp(e.stdout, *help.cmd)
 		}
 		return 0
+	case c.name == "check" && errors.As(err, new(*config.BadKeyError)):
+		// What check is for: a key that cannot work is a failed check.
+		fmt.Fprintf(e.stderr, "not ok: %v\n", err)
+		return 1
 	case err != nil:
 		return e.fail(2, "%v", err)
 	}

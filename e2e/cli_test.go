@@ -41,8 +41,9 @@ func TestCommands(t *testing.T) {
 			[]string{"the API key in ALFE_API_KEY is not an Alfe agent API key", "15 characters", "at least 16"}},
 		{"short key in the environment, http", []string{"ALFE_API_KEY=" + shortKey}, []string{"http", "--addr", "127.0.0.1:0"}, 2, nil,
 			[]string{"ALFE_API_KEY", "at least 16"}},
-		{"short key file", nil, []string{"check", "--api-key-file", shortFile}, 2, nil,
-			[]string{"short.key (--api-key-file) is not an Alfe agent API key", "15 characters"}},
+		// check reports a key that cannot work as a failed check (exit 1).
+		{"short key file, check", nil, []string{"check", "--api-key-file", shortFile}, 1, nil,
+			[]string{"not ok: ", "short.key (--api-key-file) is not an Alfe agent API key", "15 characters"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,3 +102,18 @@ func listToolNames(t *testing.T, c *client.Client) []string {
 	slices.Sort(names)
 	return names
 }
+
+// TestNothingLeftToServe: read-only mode that leaves out every tool named
+// in the tools to serve is a configuration error, not a server with no
+// tools; it names the read-only tools one could name instead.
+func TestNothingLeftToServe(t *testing.T) {
+	_, err := tools.NewServer(tools.Options{Client: tools.StaticClient(nil), ReadOnly: true, Tools: []string{"remove_integration", "install_integration"}})
+	if err == nil {
+		t.Fatal("NewServer served no tool without an error")
+	}
+	for _, want := range []string{"no tool left to serve", "remove_integration, install_integration", "list_integrations"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+}

@@ -121,6 +121,17 @@ func selectFrom(all []Tool, opts Options) ([]Tool, error) {
 		}
 		enabled = append(enabled, t)
 	}
+	if len(enabled) == 0 {
+		// Only read-only mode can leave out every tool named.
+		var readOnly []string
+		for _, t := range all {
+			if t.Hints.ReadOnly {
+				readOnly = append(readOnly, t.Name)
+			}
+		}
+		return nil, fmt.Errorf("no tool left to serve: read-only mode leaves out every tool in the tools to serve (%s); name a read-only one (%s) or turn read-only off",
+			strings.Join(opts.Tools, ", "), strings.Join(readOnly, ", "))
+	}
 	return enabled, nil
 }
 

@@ -218,7 +218,7 @@ func Load(args []string, groups []Group, getenv func(string) string) (Config, er
 		// --sandbox: redaction would corrupt results with it.
 		var bad *apiclient.KeyError
 		if errors.As(apiclient.CheckKey(cfg.APIKey), &bad) {
-			return Config{}, fmt.Errorf("%s is not an Alfe agent API key: %s; check that the whole key was copied, without quotes", keySource, bad.Reason)
+			return Config{}, &BadKeyError{Source: keySource, Err: bad}
 		}
 	}
 	return cfg, cfg.validate()
@@ -449,3 +449,18 @@ func splitList(s string) []string {
 	}
 	return out
 }
+
+// BadKeyError is Load's error for a key that cannot be an Alfe agent API
+// key (apiclient.CheckKey): too short, or of other characters. Source says
+// where the key came from, e.g. "the API key in ALFE_API_KEY".
+type BadKeyError struct {
+	Source string
+	Err    *apiclient.KeyError
+}
+
+func (e *BadKeyError) Error() string {
+	return fmt.Sprintf("%s is not an Alfe agent API key: %s; check that the whole key was copied, without quotes", e.Source, e.Err.Reason)
+}
+
+// Unwrap returns the apiclient.KeyError.
+func (e *BadKeyError) Unwrap() error { return e.Err }
