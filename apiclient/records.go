@@ -53,12 +53,20 @@ func (r Record[F]) MarshalJSON() ([]byte, error) {
 // (FuzzRecordAppendJSON), without the encoder's second pass over what
 // MarshalJSON returns (issue 13). On an error, b may hold part of it.
 func (r Record[F]) AppendJSON(b []byte) ([]byte, error) {
-	fields, err := json.Marshal(r.Fields)
-	if err != nil || len(r.Extra) == 0 {
-		return append(b, fields...), err
-	}
 	start := len(b)
-	b = append(b, fields[:len(fields)-1]...) // without the closing brace
+	var err error
+	// A concrete type, not an interface: r stays on the stack.
+	if f, ok := any(&r.Fields).(*IntegrationFields); ok {
+		b, err = f.appendJSON(b)
+	} else {
+		var fields []byte
+		fields, err = json.Marshal(r.Fields)
+		b = append(b, fields...)
+	}
+	if err != nil || len(r.Extra) == 0 {
+		return b, err
+	}
+	b = b[:len(b)-1] // without the closing brace
 	t := reflect.TypeFor[F]()
 	for _, k := range extraKeys(t, r.Extra) {
 		if len(b)-start > 1 {
@@ -68,6 +76,42 @@ func (r Record[F]) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, ':')
 		// As the encoder writes a raw value: compact, HTML-escaped.
 		if b, err = rawjson.AppendRaw(b, r.Extra[k]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSON appends f's JSON to b as json.Marshal(f) writes it: the
+// members its tags name, in order, empty ones left out (omitempty), strings
+// as the encoder escapes them, Config as the encoder writes a
+// json.RawMessage. It fails, as json.Marshal does, on a Config that is not
+// valid JSON.
+func (f *IntegrationFields) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	first := len(b)
+	member := func(name string) {
+		if len(b) > first {
+			b = append(b, ',')
+		}
+		b = append(b, name...)
+	}
+	if f.IntegrationID != "" {
+		member(`"integrationId":`)
+		b = rawjson.AppendString(b, f.IntegrationID)
+	}
+	if f.Status != "" {
+		member(`"status":`)
+		b = rawjson.AppendString(b, f.Status)
+	}
+	if f.Version != "" {
+		member(`"version":`)
+		b = rawjson.AppendString(b, f.Version)
+	}
+	if len(f.Config) > 0 {
+		member(`"config":`)
+		var err error
+		if b, err = rawjson.AppendRaw(b, f.Config); err != nil {
 			return b, err
 		}
 	}
