@@ -53,12 +53,20 @@ func (r Record[F]) MarshalJSON() ([]byte, error) {
 // (FuzzRecordAppendJSON), without the encoder's second pass over what
 // MarshalJSON returns (issue 13). On an error, b may hold part of it.
 func (r Record[F]) AppendJSON(b []byte) ([]byte, error) {
-	fields, err := json.Marshal(r.Fields)
-	if err != nil || len(r.Extra) == 0 {
-		return append(b, fields...), err
-	}
 	start := len(b)
-	b = append(b, fields[:len(fields)-1]...) // without the closing brace
+	var err error
+	// A concrete type, not an interface: r stays on the stack.
+	if f, ok := any(&r.Fields).(*IntegrationFields); ok {
+		b, err = f.appendJSON(b)
+	} else {
+		var fields []byte
+		fields, err = json.Marshal(r.Fields)
+		b = append(b, fields...)
+	}
+	if err != nil || len(r.Extra) == 0 {
+		return b, err
+	}
+	b = b[:len(b)-1] // without the closing brace
 	t := reflect.TypeFor[F]()
 	for _, k := range extraKeys(t, r.Extra) {
 		if len(b)-start > 1 {
@@ -72,6 +80,52 @@ func (r Record[F]) AppendJSON(b []byte) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
+}
+
+// appendJSON appends f's JSON to b as json.Marshal(f) writes it: the
+// members its tags name, in order, empty ones left out (omitempty), strings
+// as the encoder escapes them, Config as the encoder writes a
+// json.RawMessage. It fails, as json.Marshal does, on a Config that is not
+// valid JSON.
+func (f *IntegrationFields) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	first := len(b)
+	member := func(name string) {
+		if len(b) > first {
+			b = append(b, ',')
+		}
+		b = append(b, name...)
+	}
+	if f.IntegrationID != "" {
+		member(`"integrationId":`)
+		b = rawjson.AppendString(b, f.IntegrationID)
+	}
+	if f.Status != "" {
+		member(`"status":`)
+		b = rawjson.AppendString(b, f.Status)
+	}
+	if f.Version != "" {
+		member(`"version":`)
+		b = rawjson.AppendString(b, f.Version)
+	}
+	if len(f.Config) > 0 {
+		member(`"config":`)
+		var err error
+		if b, err = rawjson.AppendRaw(b, f.Config); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// isIntegrationField reports whether name is the JSON name of a field of
+// IntegrationFields (TestIsIntegrationField holds it to the struct's tags).
+func isIntegrationField(name string) bool {
+	switch name {
+	case "integrationId", "status", "version", "config":
+		return true
+	}
+	return false
 }
 
 // Integration is an integration installed on the agent (an install record),
@@ -442,6 +496,9 @@ func extraKeys(t reflect.Type, extra map[string]json.RawMessage) []string {
 
 // hasJSONField reports whether struct type t has a field named name in JSON.
 func hasJSONField(t reflect.Type, name string) bool {
+	if t == reflect.TypeFor[IntegrationFields]() {
+		return isIntegrationField(name) // the per-call path's records: no reflection
+	}
 	for i := range t.NumField() {
 		if n, ok := jsonName(t.Field(i)); ok && n == name {
 			return true

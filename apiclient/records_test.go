@@ -169,3 +169,31 @@ func BenchmarkRecordEncode(b *testing.B) {
 		}
 	}
 }
+
+// TestIsIntegrationField holds isIntegrationField, which spares the per-call
+// path a look at IntegrationFields' tags, to those tags.
+func TestIsIntegrationField(t *testing.T) {
+	typ := reflect.TypeFor[IntegrationFields]()
+	names := []string{"installedAt", "IntegrationID", "integrationid", "", "Config", "x"}
+	for i := range typ.NumField() {
+		name, ok := jsonName(typ.Field(i))
+		if !ok {
+			t.Fatalf("field %s has no JSON name", typ.Field(i).Name)
+		}
+		if !isIntegrationField(name) {
+			t.Errorf("isIntegrationField(%q) = false; it names field %s", name, typ.Field(i).Name)
+		}
+		names = append(names, name)
+	}
+	for _, n := range names {
+		want := false
+		for i := range typ.NumField() {
+			if name, _ := jsonName(typ.Field(i)); name == n {
+				want = true
+			}
+		}
+		if got := isIntegrationField(n); got != want {
+			t.Errorf("isIntegrationField(%q) = %v; want %v", n, got, want)
+		}
+	}
+}

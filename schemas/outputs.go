@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/alfe-mcp/alfe-mcp/apiclient"
 )
@@ -23,6 +24,8 @@ func (o ListIntegrationsOutput) AppendJSON(b []byte) ([]byte, error) {
 	if o.Integrations == nil {
 		return append(b, "null}"...), nil
 	}
+	// Room for records of a typical size, so that b grows once, not per record.
+	b = slices.Grow(b, 20+192*len(o.Integrations))
 	b = append(b, '[')
 	for i, it := range o.Integrations {
 		if i > 0 {

@@ -31,16 +31,28 @@ func IsCompact(raw []byte) bool {
 	return !inString
 }
 
-// AppendString appends s as a JSON string, as encoding/json writes it.
+// AppendString appends s as a JSON string, as encoding/json writes it. A
+// string of printable ASCII, the JSON text of a tool result among them, is
+// written here, its quotes and backslashes escaped as the encoder escapes
+// them; any other string by the encoder itself (control characters, HTML's
+// <, > and &, non-ASCII and invalid UTF-8 have rules of their own).
 func AppendString(b []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // escapes, and invalid UTF-8: the encoder's own rules
 			return append(b, q...)
 		}
 	}
 	b = append(b, '"')
-	b = append(b, s...)
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', c)
+			start = i + 1
+		}
+	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 

@@ -38,3 +38,16 @@ func TestAppend(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendString holds AppendString to json.Marshal byte for byte.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", `{"a":"b\"c","d":[1,2]}`, "q\"uote", "back\\slash", "<&>", "\u2028", "é", "\xff", "\x7f", "ctl\x01", `\\"\\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := AppendString([]byte("p"), s); string(got) != "p"+string(want) {
+			t.Fatalf("AppendString(%q) = %s, want p%s", s, got, want)
+		}
+	})
+}

@@ -106,6 +106,10 @@ type cancelWriter struct {
 }
 
 func (w *cancelWriter) Write(p []byte) (int, error) {
+	if !w.anyCancelled() {
+		// Nothing to hold back: the write is not parsed (the common case).
+		return w.ResponseWriter.Write(p)
+	}
 	sse := strings.HasPrefix(w.Header().Get("Content-Type"), "text/event-stream")
 	data := p
 	if sse {
@@ -125,6 +129,17 @@ func (w *cancelWriter) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	return w.ResponseWriter.Write(p)
+}
+
+// anyCancelled reports whether the client cancelled one of w's requests:
+// only then can a write carry a response to hold back.
+func (w *cancelWriter) anyCancelled() bool {
+	for _, id := range w.ids {
+		if w.cancels.Cancelled(id) {
+			return true
+		}
+	}
+	return false
 }
 
 // Flush sends buffered data to the client; SSE needs it.

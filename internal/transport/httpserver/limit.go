@@ -32,9 +32,32 @@ func limitBody(max int64, next http.Handler) http.Handler {
 				writeError(w, http.StatusBadRequest, "could not read the request body")
 				return
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			r.Body = &readBody{Reader: bytes.NewReader(body), b: body}
 			r.ContentLength = int64(len(body))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody is a request body limitBody has read into memory: the handlers
+// after it take its bytes (bodyBytes) instead of copying them again.
+type readBody struct {
+	*bytes.Reader
+	b []byte
+}
+
+// Close does nothing: the body is in memory.
+func (*readBody) Close() error { return nil }
+
+// bodyBytes returns r's whole body and leaves r with one that reads it again
+// from the start.
+func bodyBytes(r *http.Request) []byte {
+	if rb, ok := r.Body.(*readBody); ok {
+		if rb.Len() == len(rb.b) { // nothing read from it yet
+			return rb.b
+		}
+	}
+	body, _ := io.ReadAll(r.Body) // read whole by limitBody: cannot fail
+	r.Body = &readBody{Reader: bytes.NewReader(body), b: body}
+	return body
 }

@@ -1,9 +1,7 @@
 package httpserver
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -92,8 +90,7 @@ func (t *streamableTransport) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	fp := fingerprintOf(key)
 	var body []byte
 	if r.Method == http.MethodPost {
-		body, _ = io.ReadAll(r.Body) // in memory already (limitBody)
-		r.Body = io.NopCloser(bytes.NewReader(body))
+		body = bodyBytes(r) // in memory already (limitBody)
 	}
 	msg := readPosted(body)
 	sessionless := t.stateless || modernRequest(r, msg)

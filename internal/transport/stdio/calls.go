@@ -203,12 +203,8 @@ func appendToolResult(b []byte, res *mcp.CallToolResult) ([]byte, bool) {
 	if !ok || text.Annotations != nil || text.Meta != nil || text.Type != "text" {
 		return b, false
 	}
-	quoted, err := json.Marshal(text.Text)
-	if err != nil {
-		return b, false
-	}
 	b = append(b, `{"content":[{"type":"text","text":`...)
-	b = append(b, quoted...)
+	b = rawjson.AppendString(b, text.Text)
 	b = append(b, `}],`...)
 	if res.IsError {
 		b = append(b, `"isError":true,`...)
