@@ -107,45 +107,22 @@ type rawResponse struct {
 // version headers when non-empty, and the body when non-empty.
 func sendRaw(t *testing.T, ts *testServer, method, session, version, body string) rawResponse {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, ts.url+MCPPath, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+keyA)
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if session != "" {
-		req.Header.Set("Mcp-Session-Id", session)
-		if version == "" {
-			version = "2025-11-25"
-		}
-	}
+	req := ts.request(t, method, MCPPath, keyA, session, body) // a session's version: legacy
 	if version != "" {
 		req.Header.Set("Mcp-Protocol-Version", version)
 	}
 	if version == "2026-07-28" {
 		req.Header.Set("Mcp-Method", methodOf(body)) // required in that era
 	}
-	if method == "GET" {
-		// A listening stream that opens stays open: read its status only.
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return rawResponse{code: resp.StatusCode}
-	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	if method == "GET" {
+		// A listening stream that opens stays open: read its status only.
+		return rawResponse{code: resp.StatusCode}
+	}
 	b, _ := io.ReadAll(resp.Body)
 	return rawResponse{code: resp.StatusCode, body: string(b)}
 }
