@@ -133,6 +133,7 @@ func newServingApp(e env, cfg config.Config, s serving) (*app, error) {
 	// scavenger returns it, minutes later; a server that idles in a host for
 	// hours should not carry it. One small GC, well under a millisecond.
 	debug.FreeOSMemory()
+	e.startedUp()
 	return &app{logger: logger, client: client, server: srv, sandbox: sb}, nil
 }
 

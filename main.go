@@ -26,11 +26,22 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	getenv func(string) string
+	// started, when set, is called once the command has started up, before
+	// it serves (oneProcUntilStarted).
+	started func()
+}
+
+// startedUp calls e.started, if set.
+func (e env) startedUp() {
+	if e.started != nil {
+		e.started()
+	}
 }
 
 func main() {
+	started := oneProcUntilStarted()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, env{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	code := run(ctx, env{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, started: started})
 	stop()
 	os.Exit(code)
 }
