@@ -154,9 +154,13 @@ type ListStats struct {
 	Tools int `json:"tools"`
 }
 
+// HTTPFig is the streamable HTTP figures: calls on a stateful and a
+// stateless server, a stdio call and a direct GET, taken in turn in one loop
+// (httpLatency).
 type HTTPFig struct {
 	Stateful       Dist     `json:"stateful"`
-	Direct         Dist     `json:"directGETLatency"` // interleaved with the stateful calls
+	Stdio          Dist     `json:"stdio"`            // the stdio calls of the same loop
+	Direct         Dist     `json:"directGETLatency"` // the direct GETs of the same loop
 	Stateless      *Dist    `json:"stateless,omitempty"`
 	OverheadUs     float64  `json:"overheadP50Us"`
 	Ratio          float64  `json:"statefulOverStdioP50"`
@@ -343,28 +347,18 @@ func run(s settings) error {
 	rep.DirectGET = rep.Server.Direct
 	rep.Server.OverheadUs = round1(rep.Server.Latency.P50 - rep.Server.Direct.P50)
 
-	// Streamable HTTP, one server at a time, each with its own direct GETs.
+	// Streamable HTTP: its servers and this stdio server called in turn in
+	// one loop, so that their ratio is taken under the same noise.
 	if s.HTTP != "off" {
 		switch has, stateless := httpSupport(bin); {
 		case !has:
 			rep.HTTPNote = "the binary has no http command"
 		default:
-			h, err := httpLatency(bin, up.url, false, args, direct, s)
+			h, err := httpLatency(bin, up.url, stateless, args, srv, direct, s)
 			if err != nil {
 				rep.Errors = append(rep.Errors, "http: "+err.Error())
 				rep.HTTPNote = "http failed: " + err.Error()
 				break
-			}
-			h.OverheadUs = round1(h.Stateful.P50 - h.Direct.P50)
-			h.Ratio = round3(h.Stateful.P50 / rep.Server.Latency.P50)
-			if stateless {
-				hl, err := httpLatency(bin, up.url, true, args, direct, s)
-				if err != nil {
-					rep.Errors = append(rep.Errors, "http --stateless: "+err.Error())
-				} else {
-					r := round3(hl.Stateful.P50 / rep.Server.Latency.P50)
-					h.Stateless, h.StatelessRatio = &hl.Stateful, &r
-				}
 			}
 			rep.HTTP = h
 		}
@@ -434,50 +428,77 @@ func measureReference(f *Figures, name, bin string, up *upstream, conns *atomic.
 // of the same upstream endpoint (alternating which goes first), after
 // s.Warmup unmeasured rounds.
 func latencyLoop(do func() (time.Duration, error), direct *directClient, s settings) (Dist, Dist, error) {
-	var calls, gets []time.Duration
+	d, err := inTurn([]func() (time.Duration, error){do, direct.get}, s)
+	if err != nil {
+		return Dist{}, Dist{}, err
+	}
+	return d[0], d[1], nil
+}
+
+// inTurn times s.Calls rounds of one call of each of calls, after s.Warmup
+// unmeasured rounds; round i starts with calls[i%len(calls)], so that none
+// always follows the same one. It returns their latencies in the order of
+// calls.
+func inTurn(calls []func() (time.Duration, error), s settings) ([]Dist, error) {
+	lats := make([][]time.Duration, len(calls))
 	for i := range s.Warmup + s.Calls {
-		for j := range 2 {
-			var d time.Duration
-			var err error
-			if (i+j)%2 == 0 {
-				d, err = do()
-				if err == nil && i >= s.Warmup {
-					calls = append(calls, d)
-				}
-			} else {
-				d, err = direct.get()
-				if err == nil && i >= s.Warmup {
-					gets = append(gets, d)
-				}
-			}
+		for j := range calls {
+			k := (i + j) % len(calls)
+			d, err := calls[k]()
 			if err != nil {
-				return Dist{}, Dist{}, err
+				return nil, err
+			}
+			if i >= s.Warmup {
+				lats[k] = append(lats[k], d)
 			}
 		}
 	}
-	return summarize(calls), summarize(gets), nil
+	dists := make([]Dist, len(calls))
+	for k, l := range lats {
+		dists[k] = summarize(l)
+	}
+	return dists, nil
 }
 
-// httpLatency starts `alfe-mcp http`, runs the latency loop over streamable
-// HTTP and stops the server.
-func httpLatency(bin, apiURL string, stateless bool, args []string, direct *directClient, s settings) (*HTTPFig, error) {
-	h, err := startHTTPClient(bin, apiURL, stateless, args, s.CallTimeout, s.Items)
+// httpLatency starts `alfe-mcp http` (and, when stateless, `alfe-mcp http
+// --stateless`), runs s.Calls rounds of a call on each and on the stdio
+// server srv, and a direct GET, in turn, and stops the HTTP servers. Each
+// ratio is of p50s from that one loop.
+func httpLatency(bin, apiURL string, stateless bool, args []string, srv *stdioServer, direct *directClient, s settings) (*HTTPFig, error) {
+	h, err := startHTTPClient(bin, apiURL, false, args, s.CallTimeout, s.Items)
 	if err != nil {
 		return nil, err
 	}
 	defer h.stop()
-	name := "http"
+	servers := []*httpServer{h}
 	if stateless {
-		name = "http --stateless"
+		hl, err := startHTTPClient(bin, apiURL, true, args, s.CallTimeout, s.Items)
+		if err != nil {
+			return nil, fmt.Errorf("--stateless: %w", err)
+		}
+		defer hl.stop()
+		servers = append(servers, hl)
 	}
-	logf("alfe-mcp %s latency: %d warm-up + %d rounds of a call and a direct GET", name, s.Warmup, s.Calls)
-	fig := &HTTPFig{}
-	do := func() (time.Duration, error) { _, d, err := h.call("tools/call", callParams); return d, err }
-	if fig.Stateful, fig.Direct, err = latencyLoop(do, direct, s); err != nil {
+	logf("alfe-mcp http latency: %d warm-up + %d rounds of a stdio call, a direct GET and a call on each of %d HTTP servers", s.Warmup, s.Calls, len(servers))
+	calls := []func() (time.Duration, error){call(srv), direct.get}
+	for _, x := range servers {
+		calls = append(calls, func() (time.Duration, error) { _, d, err := x.call("tools/call", callParams); return d, err })
+	}
+	d, err := inTurn(calls, s)
+	if err != nil {
 		return nil, err
 	}
-	if b := h.bad.Load(); b > 0 {
-		return nil, fmt.Errorf("%d calls returned errors", b)
+	for _, x := range servers {
+		if b := x.bad.Load(); b > 0 {
+			return nil, fmt.Errorf("%d calls returned errors", b)
+		}
+	}
+	fig := &HTTPFig{Stdio: d[0], Direct: d[1], Stateful: d[2]}
+	fig.OverheadUs = round1(fig.Stateful.P50 - fig.Direct.P50)
+	fig.Ratio = round3(fig.Stateful.P50 / fig.Stdio.P50)
+	if stateless {
+		r := round3(d[3].P50 / fig.Stdio.P50)
+		fig.Stateless, fig.StatelessRatio = &d[3], &r
 	}
 	return fig, nil
 }
@@ -914,10 +935,11 @@ func printReport(w io.Writer, r *Report) {
 	row("  direct GET, same loop", r.Server.Direct)
 	if r.HTTP != nil {
 		row("alfe-mcp http call", r.HTTP.Stateful)
-		row("  direct GET, same loop", r.HTTP.Direct)
 		if r.HTTP.Stateless != nil {
-			row("alfe-mcp http --stateless call", *r.HTTP.Stateless)
+			row("  http --stateless, same loop", *r.HTTP.Stateless)
 		}
+		row("  stdio call, same loop", r.HTTP.Stdio)
+		row("  direct GET, same loop", r.HTTP.Direct)
 	}
 	for _, x := range refs[1:] {
 		if x.f != nil {
