@@ -8,7 +8,13 @@
 // bare mcp-go server doing the same job per call (the reference of issue 13's
 // targets, each printed as a ratio or a difference against it), and for
 // ./bench/floor, a hand-written minimal server doing the same work: the limit
-// of the machine. All three are built and measured in the same run.
+// of the machine. All three are built and measured in the same run, and
+// every figure compared across them is taken in turn, so that each ratio is
+// under the same noise: cold starts alternate, sequential calls go to the
+// three servers (and a direct GET of the upstream) in turn, and the
+// throughput phase runs each server for a slice in turn (-tp-slices). The
+// streamable HTTP calls are taken in turn with stdio calls of the same
+// alfe-mcp.
 //
 //	go run ./bench                       # from the repository root
 //	go run ./bench -json bench.json      # also write the JSON
@@ -60,6 +66,7 @@ type settings struct {
 	Bursts      int           `json:"bursts"`
 	TPDuration  time.Duration `json:"throughputDuration"`
 	TPCalls     int           `json:"throughputMaxCalls"`
+	TPSlices    int           `json:"throughputSlices"`
 	RSSCalls    int           `json:"rssCalls"`
 	HTTP        string        `json:"http"`
 	ServerArgs  string        `json:"serverArgs"`
@@ -79,7 +86,7 @@ func parseFlags() settings {
 	flag.IntVar(&s.Items, "items", 3, "integrations in the upstream's response")
 	flag.DurationVar(&s.Delay, "delay", 0, "upstream delay for the latency, throughput and RSS phases")
 	flag.DurationVar(&s.BurstDelay, "burst-delay", 100*time.Millisecond, "upstream delay for the burst phase")
-	flag.IntVar(&s.ColdRuns, "cold", 20, "cold starts")
+	flag.IntVar(&s.ColdRuns, "cold", 40, "cold starts of each server, alternating")
 	flag.IntVar(&s.ListRuns, "list", 200, "tools/list calls")
 	flag.IntVar(&s.Calls, "calls", 2000, "sequential calls (interleaved with direct GETs)")
 	flag.IntVar(&s.Warmup, "warmup", 200, "warm-up calls before each measured phase")
@@ -87,6 +94,7 @@ func parseFlags() settings {
 	flag.IntVar(&s.Bursts, "bursts", 7, "measured bursts (after one warm-up burst)")
 	flag.DurationVar(&s.TPDuration, "tp-duration", 5*time.Second, "throughput phase: at most this long")
 	flag.IntVar(&s.TPCalls, "tp-calls", 200000, "throughput phase: at most this many calls")
+	flag.IntVar(&s.TPSlices, "tp-slices", 5, "throughput phase: taken in this many slices, each server's in turn with the others'")
 	flag.IntVar(&s.RSSCalls, "rss-calls", 10000, "calls between the RSS readings")
 	flag.StringVar(&s.HTTP, "http", "auto", "streamable HTTP: auto (if the binary has the http command) or off")
 	flag.StringVar(&s.ServerArgs, "server-args", "", "extra flags for alfe-mcp, space-separated (e.g. \"--log-level warn\")")
@@ -184,6 +192,7 @@ type TP struct {
 	BenchCPUUs  float64 `json:"benchCPUPerCallUs"`
 	NewConns    int64   `json:"newUpstreamConnsAfterWarmup"`
 	WarmConns   int64   `json:"newUpstreamConnsInWarmup"`
+	Slices      int     `json:"slices"` // taken in this many slices, in turn with the other servers
 	Latency     Dist    `json:"latency"`
 }
 
@@ -339,13 +348,43 @@ func run(s settings) error {
 	first, _, _ := srv.call("tools/call", callParams)
 	rep.ReplyBytes = len(first)
 
-	up.setDelay(s.Delay)
-	logf("alfe-mcp stdio latency: %d warm-up + %d rounds of a call and a direct GET", s.Warmup, s.Calls)
-	if rep.Server.Latency, rep.Server.Direct, err = latencyLoop(call(srv), direct, s); err != nil {
-		return fmt.Errorf("stdio: %w", err)
+	// The baseline and the floor, started now: the sequential calls and the
+	// throughput are measured on the three in turn, so that each figure
+	// against the baseline is taken under the same noise.
+	targets := []*target{{name: "alfe-mcp", f: &rep.Server, srv: srv, bin: bin, args: args, conns: &up.srvConns}}
+	for _, ref := range []struct {
+		on    bool
+		name  string
+		f     *Figures
+		bin   string
+		conns *atomic.Int64
+	}{{s.Baseline, "baseline", rep.Baseline, baseBin, &up.blConns}, {s.Floor, "floor", rep.Floor, floorBin, &up.flrConns}} {
+		if !ref.on {
+			continue
+		}
+		rs, err := startInitialized(ref.bin, up.url, nil, s)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ref.name, err)
+		}
+		defer rs.stop()
+		targets = append(targets, &target{name: ref.name, f: ref.f, srv: rs, bin: ref.bin, conns: ref.conns})
 	}
-	rep.DirectGET = rep.Server.Direct
-	rep.Server.OverheadUs = round1(rep.Server.Latency.P50 - rep.Server.Direct.P50)
+
+	up.setDelay(s.Delay)
+	logf("stdio latency: %d warm-up + %d rounds of a call on each of %d servers and a direct GET, in turn", s.Warmup, s.Calls, len(targets))
+	calls := []func() (time.Duration, error){direct.get}
+	for _, t := range targets {
+		calls = append(calls, call(t.srv))
+	}
+	lats, err := inTurn(calls, s)
+	if err != nil {
+		return fmt.Errorf("stdio latency: %w", err)
+	}
+	rep.DirectGET = lats[0]
+	for i, t := range targets {
+		t.f.Latency, t.f.Direct = lats[i+1], lats[0]
+		t.f.OverheadUs = round1(t.f.Latency.P50 - t.f.Direct.P50)
+	}
 
 	// Streamable HTTP: its servers and this stdio server called in turn in
 	// one loop, so that their ratio is taken under the same noise.
@@ -366,23 +405,19 @@ func run(s settings) error {
 		rep.HTTPNote = "disabled with -http off"
 	}
 
-	if err := phases(&rep.Server, "alfe-mcp", srv, bin, args, up, &up.srvConns, s); err != nil {
+	if err := throughput(targets, up, s); err != nil {
 		return err
 	}
-	if b := srv.bad.Load(); b > 0 {
-		rep.Errors = append(rep.Errors, fmt.Sprintf("stdio: %d calls returned errors", b))
-	}
-	srv.stop()
-
-	// The baseline, then the floor, each alone, the same way.
-	if s.Baseline {
-		if err := measureReference(rep.Baseline, "baseline", baseBin, up, &up.blConns, direct, s); err != nil {
-			return err
+	for _, t := range targets {
+		if err := phases(t.f, t.name, t.srv, t.bin, t.args, up, s); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
 		}
-	}
-	if s.Floor {
-		if err := measureReference(rep.Floor, "floor", floorBin, up, &up.flrConns, direct, s); err != nil {
-			return err
+		if b := t.srv.bad.Load(); b > 0 {
+			if t.name == "alfe-mcp" {
+				rep.Errors = append(rep.Errors, fmt.Sprintf("stdio: %d calls returned errors", b))
+				continue
+			}
+			return fmt.Errorf("%s: %d calls returned errors", t.name, b)
 		}
 	}
 
@@ -397,29 +432,6 @@ func run(s settings) error {
 		} else if err := os.WriteFile(s.JSONFile, b, 0o644); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// measureReference measures a reference server (the baseline or the floor)
-// as alfe-mcp is measured: the latency loop, then phases.
-func measureReference(f *Figures, name, bin string, up *upstream, conns *atomic.Int64, direct *directClient, s settings) error {
-	srv, err := startInitialized(bin, up.url, nil, s)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	defer srv.stop()
-	up.setDelay(s.Delay)
-	logf("%s stdio latency: %d warm-up + %d rounds of a call and a direct GET", name, s.Warmup, s.Calls)
-	if f.Latency, f.Direct, err = latencyLoop(call(srv), direct, s); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	f.OverheadUs = round1(f.Latency.P50 - f.Direct.P50)
-	if err := phases(f, name, srv, bin, nil, up, conns, s); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if b := srv.bad.Load(); b > 0 {
-		return fmt.Errorf("%s: %d calls returned errors", name, b)
 	}
 	return nil
 }
@@ -503,10 +515,21 @@ func httpLatency(bin, apiURL string, stateless bool, args []string, srv *stdioSe
 	return fig, nil
 }
 
-// phases runs, on one stdio server (named name in the log), the CPU-per-sequential-call, burst,
-// throughput and (in a fresh process) RSS phases. conns counts the
-// upstream connections the server opens.
-func phases(f *Figures, name string, srv *stdioServer, bin string, args []string, up *upstream, conns *atomic.Int64, s settings) error {
+// target is a stdio server under measurement: alfe-mcp, the baseline or
+// the floor. conns counts the upstream connections it opens.
+type target struct {
+	name  string
+	f     *Figures
+	srv   *stdioServer
+	bin   string
+	args  []string
+	conns *atomic.Int64
+}
+
+// phases runs, on one stdio server (named name in the log), the
+// CPU-per-sequential-call and burst phases, and the RSS phase in a fresh
+// process.
+func phases(f *Figures, name string, srv *stdioServer, bin string, args []string, up *upstream, s settings) error {
 	// CPU per sequential call.
 	up.setDelay(s.Delay)
 	cpu0, _ := cpuTime(srv.pid())
@@ -536,42 +559,11 @@ func phases(f *Figures, name string, srv *stdioServer, bin string, args []string
 		f.Burst.WallMs = append(f.Burst.WallMs, ms(d))
 	}
 	f.Burst.MedianMs = round2(summarize(walls).P50 / 1000)
-
-	// Throughput at N in flight, after a warm-up.
 	up.setDelay(s.Delay)
-	logf("%s throughput: %d in flight, warm-up then up to %v or %d calls", name, s.InFlight, s.TPDuration, s.TPCalls)
-	w0 := conns.Load()
-	if _, _, _, err := concurrent(call(srv), s.InFlight, max(s.Warmup, 10*s.InFlight), s.TPDuration); err != nil {
-		return err
-	}
-	tp := TP{InFlight: s.InFlight, WarmConns: conns.Load() - w0}
-	c0 := conns.Load()
-	profiling := s.Pprof != "" && name != "floor"
-	if profiling {
-		srv.cmd.Process.Signal(syscall.SIGUSR1) //nolint:errcheck // starts the CPU profile (internal/profiling)
-	}
-	cpu0, _ = cpuTime(srv.pid())
-	self0 := selfCPU()
-	n, el, lat, err := concurrent(call(srv), s.InFlight, s.TPCalls, s.TPDuration)
-	if err != nil {
-		return err
-	}
-	cpu1, _ = cpuTime(srv.pid())
-	if profiling {
-		srv.cmd.Process.Signal(syscall.SIGUSR2) //nolint:errcheck // stops it, writes the allocations
-		logf("%s: profiles in %s (written once the server has handled the signal)", name, filepath.Join(s.Pprof, name))
-	}
-	self1 := selfCPU()
-	tp.Calls, tp.Seconds = n, round2(el.Seconds())
-	tp.CallsPerSec = round1(float64(n) / el.Seconds())
-	tp.ServerCPUUs = round1(float64(cpu1-cpu0) / float64(time.Microsecond) / float64(n))
-	tp.BenchCPUUs = round1(float64(self1-self0) / float64(time.Microsecond) / float64(n))
-	tp.NewConns = conns.Load() - c0
-	tp.Latency = summarize(lat)
-	f.Throughput = tp
 
 	// RSS in a fresh process.
 	logf("%s rss: start, +%d calls, +%d calls", name, s.RSSCalls, s.RSSCalls)
+	var err error
 	f.RSS, err = measureRSS(bin, up.url, args, s)
 	return err
 }
@@ -931,7 +923,11 @@ func printReport(w io.Writer, r *Report) {
 		}
 	}
 	row("tools/list", r.ToolsList.Dist)
-	row("alfe-mcp stdio call", r.Server.Latency)
+	for _, x := range refs {
+		if x.f != nil {
+			row(x.name+" stdio call", x.f.Latency)
+		}
+	}
 	row("  direct GET, same loop", r.Server.Direct)
 	if r.HTTP != nil {
 		row("alfe-mcp http call", r.HTTP.Stateful)
@@ -940,12 +936,6 @@ func printReport(w io.Writer, r *Report) {
 		}
 		row("  stdio call, same loop", r.HTTP.Stdio)
 		row("  direct GET, same loop", r.HTTP.Direct)
-	}
-	for _, x := range refs[1:] {
-		if x.f != nil {
-			row(x.name+" stdio call", x.f.Latency)
-			row("  direct GET, same loop", x.f.Direct)
-		}
 	}
 	for _, x := range refs {
 		if x.f != nil {
@@ -999,4 +989,74 @@ func round3(v float64) float64 { return float64(int64(v*1000+0.5)) / 1000 }
 
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+}
+
+// throughput measures calls/s and CPU per call at s.InFlight in flight on
+// each target: after a warm-up of each, s.TPSlices rounds in which each
+// target in turn (the first rotating) runs for s.TPDuration/s.TPSlices, or
+// s.TPCalls/s.TPSlices calls, so that every target's figure is taken under
+// the same noise. Each target's totals are the sums over its slices.
+func throughput(targets []*target, up *upstream, s settings) error {
+	up.setDelay(s.Delay)
+	slices := max(1, s.TPSlices)
+	logf("throughput: %d in flight on %d servers in turn, warm-up then %d slices of up to %v or %d calls each",
+		s.InFlight, len(targets), slices, s.TPDuration/time.Duration(slices), s.TPCalls/slices)
+	type acc struct {
+		tp       TP
+		elapsed  time.Duration
+		cpu      time.Duration
+		self     time.Duration
+		lat      []time.Duration
+		profiled bool
+	}
+	accs := make([]acc, len(targets))
+	for i, t := range targets {
+		w0 := t.conns.Load()
+		if _, _, _, err := concurrent(call(t.srv), s.InFlight, max(s.Warmup, 10*s.InFlight), s.TPDuration); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+		accs[i].tp = TP{InFlight: s.InFlight, WarmConns: t.conns.Load() - w0}
+		accs[i].profiled = s.Pprof != "" && t.name != "floor"
+	}
+	for i, t := range targets {
+		if accs[i].profiled {
+			t.srv.cmd.Process.Signal(syscall.SIGUSR1) //nolint:errcheck // starts the CPU profile (internal/profiling)
+		}
+	}
+	for r := range slices {
+		for j := range targets {
+			k := (r + j) % len(targets)
+			t, a := targets[k], &accs[k]
+			c0 := t.conns.Load()
+			cpu0, _ := cpuTime(t.srv.pid())
+			self0 := selfCPU()
+			n, el, lat, err := concurrent(call(t.srv), s.InFlight, s.TPCalls/slices, s.TPDuration/time.Duration(slices))
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			cpu1, _ := cpuTime(t.srv.pid())
+			a.self += selfCPU() - self0
+			a.cpu += cpu1 - cpu0
+			a.elapsed += el
+			a.tp.Calls += n
+			a.tp.NewConns += t.conns.Load() - c0
+			a.lat = append(a.lat, lat...)
+		}
+	}
+	for i, t := range targets {
+		a := &accs[i]
+		if a.profiled {
+			t.srv.cmd.Process.Signal(syscall.SIGUSR2) //nolint:errcheck // stops it, writes the allocations
+			logf("%s: profiles in %s (written once the server has handled the signal)", t.name, filepath.Join(s.Pprof, t.name))
+		}
+		n := max(1, a.tp.Calls)
+		a.tp.Seconds = round2(a.elapsed.Seconds())
+		a.tp.CallsPerSec = round1(float64(a.tp.Calls) / a.elapsed.Seconds())
+		a.tp.ServerCPUUs = round1(float64(a.cpu) / float64(time.Microsecond) / float64(n))
+		a.tp.BenchCPUUs = round1(float64(a.self) / float64(time.Microsecond) / float64(n))
+		a.tp.Slices = slices
+		a.tp.Latency = summarize(a.lat)
+		t.f.Throughput = a.tp
+	}
+	return nil
 }
