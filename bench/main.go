@@ -436,17 +436,6 @@ func run(s settings) error {
 	return nil
 }
 
-// latencyLoop times s.Calls sequential calls, each paired with a direct GET
-// of the same upstream endpoint (alternating which goes first), after
-// s.Warmup unmeasured rounds.
-func latencyLoop(do func() (time.Duration, error), direct *directClient, s settings) (Dist, Dist, error) {
-	d, err := inTurn([]func() (time.Duration, error){do, direct.get}, s)
-	if err != nil {
-		return Dist{}, Dist{}, err
-	}
-	return d[0], d[1], nil
-}
-
 // inTurn times s.Calls rounds of one call of each of calls, after s.Warmup
 // unmeasured rounds; round i starts with calls[i%len(calls)], so that none
 // always follows the same one. It returns their latencies in the order of
