@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -230,16 +231,19 @@ func (f *fixture) connectStdioWith(t *testing.T, e era, w stdioWiring) *client.C
 	if w.toServer != nil {
 		in = &lineWriter{next: toServerW, rewrite: w.toServer, rewritten: w.rewritten}
 	}
+	// A client that closed reads no more, but the server may still write
+	// (a listen stream's response, its last notifications) before its
+	// Listen returns and unregisters the session: io.Pipe would block that
+	// write for good. A host that closes the server's stdin keeps reading its
+	// stdout until it ends; so does this one, from the close on.
+	in = &drainOnClose{WriteCloser: in, out: fromServerR}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- stdioserver.Serve(ctx, f.srv, toServerR, out, f.logger) }()
 
 	c := client.NewClient(transport.NewIO(fromServerR, in, nil), append(slices.Clone(e.Opts), w.clientOpts...)...)
 	t.Cleanup(func() {
-		_ = c.Close() // closes the server's stdin: stdio.Serve returns
-		// The client has stopped reading: drain what the server still
-		// writes, so that no write blocks its shutdown.
-		go func() { _, _ = io.Copy(io.Discard, fromServerR) }()
+		_ = c.Close() // closes the server's stdin (and drains its stdout): stdio.Serve returns
 		select {
 		case err := <-served:
 			if err != nil {
@@ -253,6 +257,22 @@ func (f *fixture) connectStdioWith(t *testing.T, e era, w stdioWiring) *client.C
 		_ = toServerR.Close()
 	})
 	return c
+}
+
+// drainOnClose is the client's side of the server's stdin: closing it
+// starts reading the server's stdout, out, to its end, as a host does once
+// it has closed a server's stdin, so that no write of the server blocks its
+// shutdown.
+type drainOnClose struct {
+	io.WriteCloser
+	out  io.Reader
+	once sync.Once
+}
+
+func (d *drainOnClose) Close() error {
+	err := d.WriteCloser.Close()
+	d.once.Do(func() { go func() { _, _ = io.Copy(io.Discard, d.out) }() })
+	return err
 }
 
 // initialize runs the client's initialization and checks the negotiated era.
