@@ -82,7 +82,7 @@ func serveHTTP(ctx context.Context, e env, cfg config.Config, transport httpserv
 	}
 	a.logger.Info("alfe-mcp serving",
 		"transport", transport.String(),
-		"url", "http://"+ln.Addr().String()+path,
+		"url", serveURL(ln.Addr(), path), "addr", ln.Addr().String(),
 		"stateless", cfg.Stateless && transport == httpserver.Streamable,
 		"requests_without_key", keyless,
 		"version", buildVersion(), "api", a.client.BaseURL(), "read_only", cfg.ReadOnly, "config", cfg.File)
@@ -138,9 +138,23 @@ func serveMetrics(addr string, m *metrics.Metrics, logger *slog.Logger) (stop fu
 		defer close(done)
 		_ = srv.Serve(ln)
 	}()
-	logger.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	logger.Info("metrics", "url", serveURL(ln.Addr(), "/metrics"), "addr", ln.Addr().String())
 	return func() {
 		_ = srv.Close()
 		<-done
 	}, nil
+}
+
+// serveURL is the URL of path on a server listening on addr. A listener on
+// every interface (0.0.0.0, ::) has no address of its own to print: it is
+// reached on this machine as localhost.
+func serveURL(addr net.Addr, path string) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + path
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + path
 }
