@@ -133,7 +133,7 @@ func New(srv *server.MCPServer, opts Options) (*Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc(HealthPath, h.health)
-	mcp := keys.gate(limitBody(opts.MaxBodyBytes, transport))
+	mcp := refuseRebinding(keys.gate(limitBody(opts.MaxBodyBytes, transport)))
 	for _, p := range paths {
 		mux.Handle(p, mcp)
 	}

@@ -2,7 +2,9 @@ package httpserver
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -99,4 +101,38 @@ func isLoopbackHostname(host string) bool {
 		return true
 	}
 	return false
+}
+
+// refuseRebinding responds 403 to a request that arrives on a loopback
+// connection with a Host header that names no loopback host, and passes the
+// others to next: a web page that rebinds its own domain to 127.0.0.1 could
+// otherwise drive a local server from a victim's browser (MCP 2025-11-25,
+// Security Best Practices, "Local MCP Server Compromise"). It is mcp-go's
+// rule (rejectDNSRebinding), which stays on behind it; this one refuses
+// before the key is looked at, with the JSON error body of every other
+// refusal and a message that says what to change.
+func refuseRebinding(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if local != nil && isLoopbackHost(local.String()) && !isLoopbackHost(r.Host) {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("Host header %q on a loopback listener: refused against DNS rebinding; "+
+				"send Host: localhost (a reverse proxy on this machine must rewrite it), or listen on a non-loopback address", r.Host))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isLoopbackHost reports whether addr, a host or host:port (IPv6 in
+// brackets or not), is localhost or a loopback IP: mcp-go's test.
+func isLoopbackHost(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = strings.Trim(addr, "[]")
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
