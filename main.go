@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/alfe-mcp/alfe-mcp/internal/config"
 )
@@ -39,7 +40,7 @@ func (e env) startedUp() {
 }
 
 func main() {
-	started := oneProcUntilStarted()
+	started := oneProcUntilStarted(os.Getenv, func(f func()) { time.AfterFunc(defaultProcsAfter, f) })
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, env{args: os.Args[1:], stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, started: started})
 	stop()
