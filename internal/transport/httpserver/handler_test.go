@@ -56,12 +56,17 @@ func TestRequestChecks(t *testing.T) {
 			header: map[string]string{"Authorization": "Bearer " + keyB}, wantStatus: 200, wantUpstream: "Bearer " + keyB},
 		{name: "foreign Host on loopback", opts: stateless, method: "POST", path: "/mcp", host: "evil.example",
 			header: map[string]string{"Authorization": "Bearer " + keyA}, wantStatus: 403,
-			wantBody:   `{"error":"Host header \"evil.example\" on a loopback listener: refused against DNS rebinding`,
+			wantBody:   `{"error":"Host header \"evil.example\" on a loopback connection: refused against DNS rebinding`,
 			wantHeader: map[string]string{"Content-Type": "application/json"}},
 		{name: "foreign Host on loopback, before a malformed key", opts: stateless, method: "POST", path: "/mcp", host: "rebind.example:8080",
 			header: map[string]string{"Authorization": "Basic x"}, wantStatus: 403, wantBody: "DNS rebinding"},
 		{name: "foreign Host on loopback on SSE", opts: Options{Transport: SSE, Loopback: true, DefaultKey: defaultKey}, method: "GET", path: "/sse",
 			host: "evil.example", wantStatus: 403, wantBody: "DNS rebinding"},
+		// The connection decides, not the listener: one bound to every
+		// interface is reached on loopback too.
+		{name: "foreign Host on loopback, a listener beyond loopback", opts: Options{Transport: Streamable, Stateless: true},
+			method: "POST", path: "/mcp", host: "evil.example", header: map[string]string{"Authorization": "Bearer " + keyA},
+			wantStatus: 403, wantBody: "DNS rebinding"},
 		{name: "loopback Host with a port", opts: stateless, method: "POST", path: "/mcp", host: "[::1]:8080",
 			header: map[string]string{"Authorization": "Bearer " + keyA}, wantStatus: 200, wantUpstream: "Bearer " + keyA},
 		{name: "healthz with a foreign Host", opts: stateless, method: "GET", path: "/healthz", host: "pod-7.example", wantStatus: 200},

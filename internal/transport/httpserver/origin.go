@@ -104,8 +104,9 @@ func isLoopbackHostname(host string) bool {
 }
 
 // refuseRebinding responds 403 to a request that arrives on a loopback
-// connection with a Host header that names no loopback host, and passes the
-// others to next: a web page that rebinds its own domain to 127.0.0.1 could
+// connection (its local address is loopback, whatever the listener is bound
+// to) with a Host header that names no loopback host, and passes the others
+// to next: a web page that rebinds its own domain to 127.0.0.1 could
 // otherwise drive a local server from a victim's browser (MCP 2025-11-25,
 // Security Best Practices, "Local MCP Server Compromise"). It is mcp-go's
 // rule (rejectDNSRebinding), which stays on behind it; this one refuses
@@ -114,25 +115,25 @@ func isLoopbackHostname(host string) bool {
 func refuseRebinding(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-		if local != nil && isLoopbackHost(local.String()) && !isLoopbackHost(r.Host) {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("Host header %q on a loopback listener: refused against DNS rebinding; "+
-				"send Host: localhost (a reverse proxy on this machine must rewrite it), or listen on a non-loopback address", r.Host))
+		if IsLoopback(local) && !isLoopbackHost(r.Host) {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("Host header %q on a loopback connection: refused against DNS rebinding; "+
+				"send Host: localhost (a reverse proxy on this machine must rewrite it to localhost)", r.Host))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// isLoopbackHost reports whether addr, a host or host:port (IPv6 in
-// brackets or not), is localhost or a loopback IP: mcp-go's test.
-func isLoopbackHost(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
+// isLoopbackHost reports whether a Host header, a host or host:port (an
+// IPv6 address in brackets or not), names localhost or a loopback IP.
+func isLoopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
-		host = strings.Trim(addr, "[]")
+		host = strings.Trim(hostport, "[]")
 	}
-	if strings.EqualFold(host, "localhost") {
+	if isLoopbackHostname(host) {
 		return true
 	}
 	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
+	return err == nil && ip.Unmap().IsLoopback()
 }
