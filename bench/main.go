@@ -8,13 +8,14 @@
 // bare mcp-go server doing the same job per call (the reference of issue 13's
 // targets, each printed as a ratio or a difference against it), and for
 // ./bench/floor, a hand-written minimal server doing the same work: the limit
-// of the machine. All three are built and measured in the same run, and
-// every figure compared across them is taken in turn, so that each ratio is
+// of the machine. All three are built and measured in the same run, and the
+// figures of issue 13's targets are taken in turn, so that each ratio is
 // under the same noise: cold starts alternate, sequential calls go to the
 // three servers (and a direct GET of the upstream) in turn, and the
 // throughput phase runs each server for a slice in turn (-tp-slices). The
 // streamable HTTP calls are taken in turn with stdio calls of the same
-// alfe-mcp.
+// alfe-mcp. The burst, sequential-CPU and RSS phases run on one server at a
+// time.
 //
 //	go run ./bench                       # from the repository root
 //	go run ./bench -json bench.json      # also write the JSON
@@ -156,6 +157,8 @@ type Figures struct {
 	RSS         RSS     `json:"rss"`
 }
 
+// ListStats is the tools/list figure: the latency of s.ListRuns calls, and
+// the size of the reply line and how many tools it lists.
 type ListStats struct {
 	Dist
 	Bytes int `json:"bytes"`
@@ -175,6 +178,9 @@ type HTTPFig struct {
 	StatelessRatio *float64 `json:"statelessOverStdioP50,omitempty"`
 }
 
+// Burst is the burst phase: N calls written at once against an upstream
+// that answers after DelayMs, a warm-up burst (FirstMs) then the wall time
+// of each measured burst and their median, in milliseconds.
 type Burst struct {
 	N        int       `json:"n"`
 	DelayMs  float64   `json:"upstreamDelayMs"`
@@ -183,6 +189,10 @@ type Burst struct {
 	MedianMs float64   `json:"medianMs"`
 }
 
+// TP is the throughput phase of one server: calls at InFlight in flight,
+// in Slices slices taken in turn with the other servers (see throughput);
+// CPU per call in microseconds; upstream connections opened in the warm-up
+// and after it.
 type TP struct {
 	InFlight    int     `json:"inFlight"`
 	Calls       int     `json:"calls"`
@@ -196,6 +206,9 @@ type TP struct {
 	Latency     Dist    `json:"latency"`
 }
 
+// RSS is the memory of a fresh server: after start (initialize and
+// notifications/initialized), after CallsEach calls and after as many more,
+// and the growth between the last two, in MiB.
 type RSS struct {
 	AfterStart  Mem     `json:"afterStart"`
 	AfterFirst  Mem     `json:"afterFirst"`
@@ -437,14 +450,13 @@ func run(s settings) error {
 }
 
 // inTurn times s.Calls rounds of one call of each of calls, after s.Warmup
-// unmeasured rounds; round i starts with calls[i%len(calls)], so that none
-// always follows the same one. It returns their latencies in the order of
-// calls.
+// unmeasured rounds, in the order turn gives. It returns their latencies in
+// the order of calls.
 func inTurn(calls []func() (time.Duration, error), s settings) ([]Dist, error) {
 	lats := make([][]time.Duration, len(calls))
 	for i := range s.Warmup + s.Calls {
 		for j := range calls {
-			k := (i + j) % len(calls)
+			k := turn(i, j, len(calls))
 			d, err := calls[k]()
 			if err != nil {
 				return nil, err
@@ -459,6 +471,17 @@ func inTurn(calls []func() (time.Duration, error), s settings) ([]Dist, error) {
 		dists[k] = summarize(l)
 	}
 	return dists, nil
+}
+
+// turn is the index of the j-th of n servers (or calls) in round r: round r
+// starts with r mod n and goes up on even rounds, down on odd ones, so that
+// each follows each of its two neighbours as often, and none is always
+// first or always after the same one.
+func turn(r, j, n int) int {
+	if r%2 == 0 {
+		return (r + j) % n
+	}
+	return ((r-j)%n + n) % n
 }
 
 // httpLatency starts `alfe-mcp http` (and, when stateless, `alfe-mcp http
@@ -982,18 +1005,24 @@ func logf(format string, args ...any) {
 
 // throughput measures calls/s and CPU per call at s.InFlight in flight on
 // each target: after a warm-up of each, s.TPSlices rounds in which each
-// target in turn (the first rotating) runs for s.TPDuration/s.TPSlices, or
+// target in turn (see turn) runs for s.TPDuration/s.TPSlices, or
 // s.TPCalls/s.TPSlices calls, so that every target's figure is taken under
-// the same noise. Each target's totals are the sums over its slices.
+// the same noise. Calls, time and the bench's own CPU are summed over a
+// target's slices. Its server CPU is read once before the first round and
+// once after the last (/proc counts in 10 ms ticks: one reading per slice
+// would add up their rounding); it includes what the server spends idle
+// while the others run (nothing measurable) and, with -pprof, the
+// profiler's own work.
 func throughput(targets []*target, up *upstream, s settings) error {
 	up.setDelay(s.Delay)
 	slices := max(1, s.TPSlices)
+	perSlice, sliceCalls := s.TPDuration/time.Duration(slices), max(1, s.TPCalls/slices)
 	logf("throughput: %d in flight on %d servers in turn, warm-up then %d slices of up to %v or %d calls each",
-		s.InFlight, len(targets), slices, s.TPDuration/time.Duration(slices), s.TPCalls/slices)
+		s.InFlight, len(targets), slices, perSlice, sliceCalls)
 	type acc struct {
 		tp       TP
 		elapsed  time.Duration
-		cpu      time.Duration
+		cpu0     time.Duration
 		self     time.Duration
 		lat      []time.Duration
 		profiled bool
@@ -1011,21 +1040,19 @@ func throughput(targets []*target, up *upstream, s settings) error {
 		if accs[i].profiled {
 			t.srv.cmd.Process.Signal(syscall.SIGUSR1) //nolint:errcheck // starts the CPU profile (internal/profiling)
 		}
+		accs[i].cpu0, _ = cpuTime(t.srv.pid())
 	}
 	for r := range slices {
 		for j := range targets {
-			k := (r + j) % len(targets)
+			k := turn(r, j, len(targets))
 			t, a := targets[k], &accs[k]
 			c0 := t.conns.Load()
-			cpu0, _ := cpuTime(t.srv.pid())
 			self0 := selfCPU()
-			n, el, lat, err := concurrent(call(t.srv), s.InFlight, s.TPCalls/slices, s.TPDuration/time.Duration(slices))
+			n, el, lat, err := concurrent(call(t.srv), s.InFlight, sliceCalls, perSlice)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			cpu1, _ := cpuTime(t.srv.pid())
 			a.self += selfCPU() - self0
-			a.cpu += cpu1 - cpu0
 			a.elapsed += el
 			a.tp.Calls += n
 			a.tp.NewConns += t.conns.Load() - c0
@@ -1034,14 +1061,17 @@ func throughput(targets []*target, up *upstream, s settings) error {
 	}
 	for i, t := range targets {
 		a := &accs[i]
+		cpu1, _ := cpuTime(t.srv.pid())
 		if a.profiled {
 			t.srv.cmd.Process.Signal(syscall.SIGUSR2) //nolint:errcheck // stops it, writes the allocations
 			logf("%s: profiles in %s (written once the server has handled the signal)", t.name, filepath.Join(s.Pprof, t.name))
 		}
 		n := max(1, a.tp.Calls)
 		a.tp.Seconds = round2(a.elapsed.Seconds())
-		a.tp.CallsPerSec = round1(float64(a.tp.Calls) / a.elapsed.Seconds())
-		a.tp.ServerCPUUs = round1(float64(a.cpu) / float64(time.Microsecond) / float64(n))
+		if a.elapsed > 0 {
+			a.tp.CallsPerSec = round1(float64(a.tp.Calls) / a.elapsed.Seconds())
+		}
+		a.tp.ServerCPUUs = round1(float64(cpu1-a.cpu0) / float64(time.Microsecond) / float64(n))
 		a.tp.BenchCPUUs = round1(float64(a.self) / float64(time.Microsecond) / float64(n))
 		a.tp.Slices = slices
 		a.tp.Latency = summarize(a.lat)
