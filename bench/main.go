@@ -418,11 +418,21 @@ func run(s settings) error {
 		rep.HTTPNote = "disabled with -http off"
 	}
 
+	// Each server's sequential CPU and bursts, then the throughput of all
+	// in turn: the bursts have opened the upstream connections the
+	// throughput's warm-up would otherwise have to (as when every server
+	// was measured alone, in this order), then RSS in fresh processes.
+	for _, t := range targets {
+		if err := serialPhases(t.f, t.name, t.srv, up, s); err != nil {
+			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
 	if err := throughput(targets, up, s); err != nil {
 		return err
 	}
 	for _, t := range targets {
-		if err := phases(t.f, t.name, t.srv, t.bin, t.args, up, s); err != nil {
+		logf("%s rss: start, +%d calls, +%d calls", t.name, s.RSSCalls, s.RSSCalls)
+		if t.f.RSS, err = measureRSS(t.bin, up.url, t.args, s); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 		if b := t.srv.bad.Load(); b > 0 {
@@ -538,10 +548,9 @@ type target struct {
 	conns *atomic.Int64
 }
 
-// phases runs, on one stdio server (named name in the log), the
-// CPU-per-sequential-call and burst phases, and the RSS phase in a fresh
-// process.
-func phases(f *Figures, name string, srv *stdioServer, bin string, args []string, up *upstream, s settings) error {
+// serialPhases runs, on one stdio server (named name in the log), the
+// CPU-per-sequential-call and burst phases.
+func serialPhases(f *Figures, name string, srv *stdioServer, up *upstream, s settings) error {
 	// CPU per sequential call.
 	up.setDelay(s.Delay)
 	cpu0, _ := cpuTime(srv.pid())
@@ -572,12 +581,7 @@ func phases(f *Figures, name string, srv *stdioServer, bin string, args []string
 	}
 	f.Burst.MedianMs = round2(summarize(walls).P50 / 1000)
 	up.setDelay(s.Delay)
-
-	// RSS in a fresh process.
-	logf("%s rss: start, +%d calls, +%d calls", name, s.RSSCalls, s.RSSCalls)
-	var err error
-	f.RSS, err = measureRSS(bin, up.url, args, s)
-	return err
+	return nil
 }
 
 // buildTags are the tags the servers are built with: pprof with -pprof.
