@@ -145,11 +145,7 @@ func TestConsentShownByTheHost(t *testing.T) {
 				h := newHost(sb, row.action)
 				h.approve, h.fail = row.approve, row.fail
 				t.Cleanup(h.release)
-				w := stdioWiring{clientOpts: []client.ClientOption{client.WithElicitationHandler(h)}}
-				if row.tamper != nil {
-					w.toServer = row.tamper(e.Name)
-				}
-				c := f.connectStdioWith(t, e, w)
+				c := f.connectStdioWith(t, e, askingWiring(h, e, row.tamper, false))
 				h.listen(c)
 				if err := c.Start(context.Background()); err != nil {
 					t.Fatal(err)
@@ -337,14 +333,7 @@ func TestConsentRoundTripFailures(t *testing.T) {
 					close(stopWaiting)
 				}()
 			}
-			w := stdioWiring{clientOpts: []client.ClientOption{client.WithElicitationHandler(h)}}
-			if row.tamper != nil {
-				w.toServer = row.tamper(e.Name)
-			}
-			if row.undeliverable {
-				w.failFromServer = "elicitation/create"
-			}
-			c := f.connectStdioWith(t, e, w)
+			c := f.connectStdioWith(t, e, askingWiring(h, e, row.tamper, row.undeliverable))
 			if err := c.Start(context.Background()); err != nil {
 				t.Fatal(err)
 			}

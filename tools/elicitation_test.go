@@ -100,13 +100,8 @@ func TestRemovalConfirmationFailures(t *testing.T) {
 						}
 					}()
 				}
-				w := stdioWiring{clientOpts: []client.ClientOption{client.WithElicitationHandler(user)}, rewritten: make(chan struct{}, 1)}
-				if row.tamper != nil {
-					w.toServer = row.tamper(e.Name)
-				}
-				if row.undeliverable {
-					w.failFromServer = "elicitation/create"
-				}
+				w := askingWiring(user, e, row.tamper, row.undeliverable)
+				w.rewritten = make(chan struct{}, 1)
 				c := f.connectStdioWith(t, e, w)
 				if err := c.Start(context.Background()); err != nil {
 					t.Fatal(err)
@@ -354,6 +349,21 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 func (l *lineWriter) Close() error { return l.next.Close() }
 
 // initializeWith initializes c in era e declaring caps.
+// askingWiring wires a stdio client whose elicitation handler is h: the
+// wire rewrites the client's lines as tamper says for era e (nil: not at
+// all), and, when undeliverable, the server cannot write
+// elicitation/create.
+func askingWiring(h client.ElicitationHandler, e era, tamper func(era string) lineRewrite, undeliverable bool) stdioWiring {
+	w := stdioWiring{clientOpts: []client.ClientOption{client.WithElicitationHandler(h)}}
+	if tamper != nil {
+		w.toServer = tamper(e.Name)
+	}
+	if undeliverable {
+		w.failFromServer = "elicitation/create"
+	}
+	return w
+}
+
 func initializeWith(t *testing.T, c *client.Client, e era, caps mcp.ClientCapabilities) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
